@@ -1,0 +1,36 @@
+# The two set-up commands of the README: `make run` and `make test`.
+# Both create .venv with the machine's python3 and keep it in step with pyproject.toml.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: run test bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip setuptools wheel
+
+$(VENV)/.run-installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -e '.[test]'
+	touch $@ $(VENV)/.run-installed
+
+$(VENV)/.bench-installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -e '.[test,bench]'
+	touch $@ $(VENV)/.run-installed
+
+run: $(VENV)/.run-installed
+	$(PY) -m pixelmeans run
+
+test: $(VENV)/.test-installed
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.bench-installed
+	$(PY) benchmarks/bench_kmeans.py
+
+clean:
+	rm -rf $(VENV) results build src/*.egg-info

@@ -1,0 +1,11 @@
+"""pixelmeans: k-means on MNIST-family image data, with centroids you can look at.
+
+The public API is re-exported here; submodules are implementation detail unless
+documented otherwise.
+"""
+
+__version__ = "0.1.0"
+
+from pixelmeans.errors import InputError, MissingDependencyError
+
+__all__ = ["InputError", "MissingDependencyError", "__version__"]

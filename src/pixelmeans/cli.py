@@ -1,0 +1,86 @@
+"""The ``pixelmeans`` command line.
+
+The CLI only parses arguments and calls the library (experiment.py, data/, ...).
+Errors in the user's input become one line on stderr and exit code 2; Ctrl-C is
+exit code 130; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pixelmeans import __version__
+from pixelmeans.errors import InputError, MissingDependencyError
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+# --- subcommand handlers: each takes the parsed namespace and returns an exit code ---
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    raise NotImplementedError("datasets: not built yet")
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    raise NotImplementedError("fetch: not built yet")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    raise NotImplementedError("run: not built yet")
+
+
+# --- parser ---
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``pixelmeans`` command."""
+    parser = argparse.ArgumentParser(
+        prog="pixelmeans",
+        description="k-means on MNIST-family images: centroids as pictures, and how well they match the labels.",
+    )
+    parser.add_argument("--version", action="version", version=f"pixelmeans {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("datasets", help="list the known data sets and whether each is cached")
+    p.set_defaults(handler=_cmd_datasets)
+
+    p = sub.add_parser("fetch", help="download (or find) a data set and verify it into the cache")
+    p.add_argument("name", help="data set name, see `pixelmeans datasets`")
+    p.add_argument("--data-dir", help="cache folder (default: $PIXELMEANS_DATA or the user cache)")
+    p.set_defaults(handler=_cmd_fetch)
+
+    p = sub.add_parser("run", help="fit k-means and write a results folder with an HTML report")
+    p.set_defaults(handler=_cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``pixelmeans`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        print("pixelmeans: interrupted; nothing half-written was left behind", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (InputError, MissingDependencyError, FileNotFoundError, FileExistsError,
+            PermissionError, IsADirectoryError, NotADirectoryError) as exc:
+        if args.debug:
+            raise
+        print(f"pixelmeans: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
+        text = f"{exc.filename}: {exc.strerror or text}"
+    return " ".join(text.split())
