@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run test bench clean
+.PHONY: run test bench clean browser
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,17 +16,23 @@ $(VENV)/.run-installed: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install -e '.[test]'
+	$(PIP) install -e '.[test,deep]'
 	touch $@ $(VENV)/.run-installed
 
 $(VENV)/.bench-installed: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install -e '.[test,bench]'
+	$(PIP) install -e '.[test,deep,bench]'
 	touch $@ $(VENV)/.run-installed
 
 run: $(VENV)/.run-installed
 	$(PY) -m pixelmeans run
 
-test: $(VENV)/.test-installed
+# The report tests open report.html in a real browser: Debian's chromium.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the report tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.test-installed browser
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.bench-installed
