@@ -30,7 +30,16 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    raise NotImplementedError("run: not built yet")
+    from pixelmeans.experiment import RunConfig, exit_on_sigterm, run
+
+    exit_on_sigterm()
+    config = RunConfig(
+        dataset=args.dataset, data=args.data, k=args.k, n_init=args.n_init,
+        max_iter=args.max_iter, tol=args.tol, init=args.init,
+        empty_clusters=args.empty_clusters, seed=args.seed, features=args.features,
+        out=args.out, overwrite=args.overwrite, animation=not args.no_animation)
+    run(config)
+    return 0
 
 
 # --- parser ---
@@ -55,6 +64,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_fetch)
 
     p = sub.add_parser("run", help="fit k-means and write a results folder with an HTML report")
+    p.add_argument("--dataset", default="mnist", help="known data set name (default: mnist)")
+    p.add_argument("--data", metavar="FILE_OR_DIR",
+                   help="your own images instead: IDX, label-first CSV, NPZ or a folder of PNGs")
+    p.add_argument("--k", type=int, help="number of clusters (default: the number of classes)")
+    p.add_argument("--n-init", type=int, default=5, help="restarts; the lowest inertia wins (default: 5)")
+    p.add_argument("--max-iter", type=int, default=300, help="most steps per restart (default: 300)")
+    p.add_argument("--tol", type=float, default=1e-4,
+                   help="convergence tolerance, relative to the data's mean variance (default: 1e-4)")
+    p.add_argument("--init", default="k-means++",
+                   help="k-means++ | random | random-points | FILE.csv of centroids (default: k-means++)")
+    p.add_argument("--empty-clusters", choices=["relocate", "drop", "keep"], default="relocate",
+                   help="what happens to a centroid that loses all its points (default: relocate)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--features", default="pixels",
+                   help="pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap | saved embedding path")
+    p.add_argument("--out", help="results folder (default: results/<dataset>-k<k>/)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing results folder that pixelmeans wrote")
+    p.add_argument("--no-animation", action="store_true", help="skip evolution.gif and steps/")
     p.set_defaults(handler=_cmd_run)
     return parser
 

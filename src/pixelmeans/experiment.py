@@ -1,0 +1,502 @@
+"""Run orchestration: data → features → k-means → evaluation → results folder.
+
+The algorithm core, the plots and the report each know nothing of the others; this
+module wires them together and is what the ``run`` command calls. A results folder is
+built under a temporary name and renamed into place only when complete.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pixelmeans import evaluate as ev
+from pixelmeans.errors import InputError
+from pixelmeans.fileio import atomic_directory, write_bytes, write_text
+
+SUMMARY_MARKER = "pixelmeans-results"
+N_MEMBERS_SHOWN = 8
+
+
+@dataclass
+class RunConfig:
+    """What ``pixelmeans run`` was asked to do (every field ends up in summary.json)."""
+
+    dataset: str = "mnist"
+    data: str | None = None
+    k: int | None = None
+    n_init: int = 5
+    max_iter: int = 300
+    tol: float = 1e-4
+    init: str = "k-means++"
+    empty_clusters: str = "relocate"
+    seed: int = 0
+    features: str = "pixels"
+    out: str | None = None
+    overwrite: bool = False
+    animation: bool = True
+
+
+@dataclass
+class Stopwatch:
+    """Wall time of each named stage, in seconds, in the order they ran."""
+
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - start
+
+
+# ---------------------------------------------------------------- data and fit
+
+
+def load_splits(config: RunConfig):
+    """Return ``(train, test)`` datasets; ``test`` is None for a user file or folder."""
+    from pixelmeans.data import load_dataset, load_path
+
+    if config.data is not None:
+        return load_path(config.data), None
+    train = load_dataset(config.dataset, split="train")
+    test = load_dataset(config.dataset, split="test")
+    return train, test
+
+
+def restart_seeds(seed: int, n_init: int) -> list[int]:
+    """Independent, reproducible seeds for each restart."""
+    return [int(s) for s in np.random.default_rng(seed).integers(0, 2**31 - 1, size=n_init)]
+
+
+def fit_restarts(X, *, k, n_init, seed, init, max_iter, tol, empty_clusters,
+                 record_history=False, progress=None):
+    """Fit k-means ``n_init`` times from independent starts.
+
+    Restarts are run here, not inside KMeans, so that every restart's statistics are
+    kept (the sweep reports them) and the console can show progress across them.
+
+    Parameters
+    ----------
+    X : ndarray of float32, shape (n_samples, n_features)
+    progress : callable(i, model) or None
+        Called after each restart.
+
+    Returns
+    -------
+    best : KMeans
+        The restart with the lowest inertia (the first one on ties).
+    records : list of dict
+        One per restart: seed, inertia, first_inertia, n_iter, converged, fit_time.
+    """
+    from pixelmeans import KMeans
+
+    best, records = None, []
+    for i, s in enumerate(restart_seeds(seed, n_init)):
+        model = KMeans(n_clusters=k, init=init, n_init=1, max_iter=max_iter, tol=tol,
+                       empty_clusters=empty_clusters, record_history=True,
+                       random_state=s)
+        start = time.perf_counter()
+        model.fit(X)
+        elapsed = time.perf_counter() - start
+        steps = model.history_
+        records.append({
+            "restart": i,
+            "seed": s,
+            "inertia": float(model.inertia_),
+            "first_inertia": float(steps[1].inertia) if len(steps) > 1 else float(model.inertia_),
+            "n_iter": int(model.n_iter_),
+            "converged": bool(model.converged_),
+            "fit_time": elapsed,
+            "n_clusters_out": int(model.cluster_centers_.shape[0]),
+        })
+        if not record_history:
+            model.history_ = None
+        if best is None or model.inertia_ < best.inertia_:
+            best = model
+        if progress is not None:
+            progress(i, model)
+    return best, records
+
+
+def nearest_and_farthest(X, labels, distances, n=N_MEMBERS_SHOWN):
+    """Indices of the ``n`` samples nearest each centroid and of its ``n`` farthest members.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, n_features)
+    labels : ndarray of int, shape (n_samples,)
+    distances : ndarray of float, shape (n_samples, n_clusters)
+
+    Returns
+    -------
+    nearest, farthest : list of ndarray of int64
+        One array per cluster, each of at most ``n`` sample indices (fewer for small
+        clusters), nearest first / farthest first.
+    """
+    nearest, farthest = [], []
+    for j in range(distances.shape[1]):
+        d = distances[:, j]
+        take = min(n, d.shape[0])
+        idx = np.argpartition(d, take - 1)[:take]
+        nearest.append(idx[np.argsort(d[idx], kind="stable")])
+        members = np.flatnonzero(labels == j)
+        if members.size == 0:
+            farthest.append(np.empty(0, dtype=np.int64))
+            continue
+        dm = d[members]
+        take = min(n, members.size)
+        idx = np.argpartition(-dm, take - 1)[:take]
+        farthest.append(members[idx[np.argsort(-dm[idx], kind="stable")]])
+    return nearest, farthest
+
+
+def member_means(images_flat, labels, n_clusters):
+    """Mean pixel image of each cluster's members (zeros for an empty cluster).
+
+    Parameters
+    ----------
+    images_flat : ndarray of uint8, shape (n_samples, h*w)
+    labels : ndarray of int, shape (n_samples,)
+
+    Returns
+    -------
+    means : ndarray of float32, shape (n_clusters, h*w), values in [0, 1]
+    """
+    sums = np.zeros((n_clusters, images_flat.shape[1]), dtype=np.float64)
+    np.add.at(sums, labels, images_flat)
+    counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
+    return (sums / np.maximum(counts, 1)[:, None] / 255.0).astype(np.float32)
+
+
+# ---------------------------------------------------------------- output folder
+
+
+def default_out(config: RunConfig, k: int) -> Path:
+    name = Path(config.data).stem if config.data else config.dataset
+    suffix = "" if config.features == "pixels" else f"-{config.features.replace(':', '')}"
+    return Path("results") / f"{name}-k{k}{suffix}"
+
+
+def check_out(out: Path, overwrite: bool) -> None:
+    """Refuse an output folder we may not write or must not clobber.
+
+    Only a folder that pixelmeans itself wrote (its summary.json carries our marker)
+    is ever replaced, and only with ``overwrite``: files the user put there are never
+    deleted.
+    """
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: is a file; expected a folder to create")
+    parent = out.parent if str(out.parent) else Path(".")
+    probe = parent
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK):
+        raise InputError(f"--out {out}: {probe} is not writable")
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            raise InputError(f"--out {out}: folder exists and is not empty; pass --overwrite to replace it")
+        if not _written_by_pixelmeans(out):
+            raise InputError(f"--out {out}: holds files pixelmeans did not write; refusing to replace it")
+
+
+def _written_by_pixelmeans(folder: Path) -> bool:
+    try:
+        return json.loads((folder / "summary.json").read_text()).get("kind") == SUMMARY_MARKER
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def versions() -> dict[str, str]:
+    import matplotlib
+    import scipy
+    import sklearn
+
+    import pixelmeans
+
+    return {
+        "pixelmeans": pixelmeans.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "matplotlib": matplotlib.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def _json_default(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def _nan_to_none(obj):
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _nan_to_none(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_nan_to_none(v) for v in obj]
+    return obj
+
+
+def write_json(path: Path, payload: dict) -> None:
+    """Write ``payload`` as JSON (NaN becomes null so any JSON reader accepts it)."""
+    payload = json.loads(json.dumps(payload, default=_json_default))
+    write_text(path, json.dumps(_nan_to_none(payload), indent=2) + "\n")
+
+
+def write_mapping_csv(path: Path, mapping, sizes, purity, class_names) -> None:
+    lines = ["cluster,majority_label,label_name,size,purity"]
+    for j, (m, n, p) in enumerate(zip(mapping, sizes, purity)):
+        name = class_names[m] if 0 <= m < len(class_names) else ""
+        lines.append(f"{j},{m},{name},{n},{'' if np.isnan(p) else f'{p:.6f}'}")
+    write_text(path, "\n".join(lines) + "\n")
+
+
+def exit_on_sigterm():
+    """Make SIGTERM unwind like Ctrl-C so temporary folders are cleaned up."""
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        pass
+
+
+# ---------------------------------------------------------------- the run
+
+
+def run(config: RunConfig, *, echo=print) -> Path:
+    """Fit, evaluate and write a complete results folder; return its path.
+
+    Parameters
+    ----------
+    config : RunConfig
+    echo : callable(str)
+        Where console lines go (``print`` for the CLI; a no-op in tests).
+    """
+    from pixelmeans import write_centroids
+    from pixelmeans.features import make_features
+
+    clock = Stopwatch()
+    with clock.stage("load"):
+        train, test = load_splits(config)
+    h, w = train.images.shape[1:]
+    n_classes = len(train.class_names) if train.labels is not None else 0
+    k = config.k if config.k is not None else (n_classes or 10)
+    if k < 1:
+        raise InputError(f"--k {k}: expected a number of clusters of at least 1")
+    if k > train.images.shape[0]:
+        raise InputError(f"--k {k}: larger than the {train.images.shape[0]} images in the data")
+    if config.n_init < 1:
+        raise InputError(f"--n-init {config.n_init}: expected at least 1 restart")
+    if config.max_iter < 1:
+        raise InputError(f"--max-iter {config.max_iter}: expected at least 1 step")
+    out = Path(config.out) if config.out else default_out(config, k)
+    check_out(out, config.overwrite)
+    init = config.init
+    if init not in ("k-means++", "random", "random-points"):
+        if not Path(init).is_file():
+            raise InputError(f"--init {init}: expected k-means++, random, random-points or a CSV file of centroids")
+    echo(f"{train.name}: {train.images.shape[0]} training images of {h}x{w}"
+         + (f", {test.images.shape[0]} test images" if test is not None else "")
+         + ("" if train.labels is not None else " (no labels)"))
+
+    flat_train = train.images.reshape(train.images.shape[0], -1)
+    with clock.stage("features"):
+        transformer = make_features(config.features, random_state=config.seed)
+        X = transformer.fit_transform(flat_train)
+        X_test = None
+        if test is not None:
+            X_test = transformer.transform(test.images.reshape(test.images.shape[0], -1))
+
+    with clock.stage("fit"):
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=config.n_init, desc=f"k-means k={k}", unit="restart",
+                   disable=None, file=sys.stderr, leave=False)
+
+        def progress(i, model):
+            bar.set_postfix(inertia=f"{model.inertia_:.4g}", steps=model.n_iter_)
+            bar.update(1)
+
+        try:
+            model, restarts = fit_restarts(
+                X, k=k, n_init=config.n_init, seed=config.seed, init=init,
+                max_iter=config.max_iter, tol=config.tol,
+                empty_clusters=config.empty_clusters, record_history=True, progress=progress)
+        finally:
+            bar.close()
+    if model.converged_:
+        echo(f"K-means converged after {model.n_iter_} steps.")
+    else:
+        echo(f"K-means stopped after {model.n_iter_} steps (max_iter) without converging.")
+
+    k_out = model.cluster_centers_.shape[0]
+    with clock.stage("evaluate"):
+        labels = model.labels_
+        distances = model.transform(X)
+        nearest, farthest = nearest_and_farthest(X, labels, distances)
+        test_labels = model.predict(X_test) if X_test is not None else None
+        metrics = {}
+        mapping = purity = None
+        sizes = np.bincount(labels, minlength=k_out)
+        if train.labels is not None:
+            mapping = ev.cluster_label_mapping(labels, train.labels, k_out, n_classes)
+            purity, sizes = ev.cluster_purity(labels, train.labels, k_out, n_classes)
+            metrics["train"] = ev.evaluate(labels, train.labels, n_clusters=k_out, n_classes=n_classes)
+            if test is not None and test.labels is not None:
+                metrics["test"] = ev.evaluate(test_labels, test.labels, mapping=mapping,
+                                              n_clusters=k_out, n_classes=n_classes)
+
+    with clock.stage("figures"):
+        centroid_images = centroid_pictures(model, transformer, flat_train, labels, k_out)
+        figures = write_figures(
+            config=config, model=model, transformer=transformer, train=train,
+            centroid_images=centroid_images, mapping=mapping, purity=purity, sizes=sizes,
+            nearest=nearest, farthest=farthest, shape=(h, w))
+
+    summary = {
+        "kind": SUMMARY_MARKER,
+        "config": dataclasses.asdict(config) | {"k": k, "out": str(out)},
+        "versions": versions(),
+        "data": {
+            "name": train.name,
+            "n_train": int(train.images.shape[0]),
+            "n_test": int(test.images.shape[0]) if test is not None else 0,
+            "image_shape": [int(h), int(w)],
+            "has_labels": train.labels is not None,
+            "class_names": list(train.class_names),
+        },
+        "features": {"spec": config.features, "n_features": int(X.shape[1])},
+        "n_clusters": int(k_out),
+        "inertia": float(model.inertia_),
+        "n_iter": int(model.n_iter_),
+        "converged": bool(model.converged_),
+        "restarts": restarts,
+        "metrics": metrics,
+        "clusters": [
+            {
+                "cluster": j,
+                "size": int(sizes[j]),
+                "majority_label": int(mapping[j]) if mapping is not None else None,
+                "label_name": (train.class_names[mapping[j]]
+                               if mapping is not None and mapping[j] >= 0 else None),
+                "purity": float(purity[j]) if purity is not None else None,
+            }
+            for j in range(k_out)
+        ],
+    }
+
+    with clock.stage("write"):
+        with atomic_directory(out, overwrite=config.overwrite) as tmp:
+            for rel, data in figures.items():
+                (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+                write_bytes(tmp / rel, data)
+            write_centroids(tmp / "centroids.csv", model.cluster_centers_)
+            write_centroids(tmp / "centroids.npy", model.cluster_centers_)
+            if mapping is not None:
+                write_mapping_csv(tmp / "mapping.csv", mapping, sizes, purity, train.class_names)
+            from pixelmeans.report import write_run_report
+
+            summary["timings"] = dict(clock.stages)
+            write_run_report(tmp / "report.html", summary=summary, figures=figures)
+            summary["timings"] = dict(clock.stages)
+            write_json(tmp / "summary.json", summary)
+
+    echo(results_table(summary))
+    echo(f"Report: {out / 'report.html'}")
+    return out
+
+
+def centroid_pictures(model, transformer, flat_train, labels, k_out):
+    """Each centroid as an image in [0, 1], shape (k, h*w).
+
+    On pixel features the centroid is the picture; in a learned space it is the mean
+    of its members' pixels.
+    """
+    if getattr(transformer, "is_pixels", False):
+        return np.clip(np.asarray(model.cluster_centers_, dtype=np.float32), 0, 1)
+    return member_means(flat_train, labels, k_out)
+
+
+def results_table(summary: dict) -> str:
+    """A short plain-text table of the numbers that matter."""
+    rows = [("clusters", f"{summary['n_clusters']}"),
+            ("inertia", f"{summary['inertia']:.5g}"),
+            ("steps", f"{summary['n_iter']}")]
+    for split, m in summary["metrics"].items():
+        rows += [(f"{split} accuracy", f"{m['accuracy']:.4f}"),
+                 (f"{split} Hungarian", f"{m['hungarian_accuracy']:.4f}"),
+                 (f"{split} NMI", f"{m['nmi']:.4f}"),
+                 (f"{split} ARI", f"{m['ari']:.4f}")]
+    width = max(len(r[0]) for r in rows)
+    return "\n".join(f"  {name:<{width}}  {value}" for name, value in rows)
+
+
+def write_figures(*, config, model, transformer, train, centroid_images, mapping, purity,
+                  sizes, nearest, farthest, shape):
+    """Render every figure of a run; return ``{relative path: PNG/GIF bytes}``."""
+    from pixelmeans import plots
+
+    h, w = shape
+    k_out = centroid_images.shape[0]
+    names = train.class_names
+    captions = []
+    for j in range(k_out):
+        if mapping is not None and mapping[j] >= 0:
+            captions.append(f"{names[mapping[j]]} · {purity[j]:.2f} · n={sizes[j]}")
+        else:
+            captions.append(f"#{j} · n={sizes[j]}")
+    files: dict[str, bytes] = {}
+    grid = centroid_images.reshape(k_out, h, w)
+    files["centroids.png"] = plots.figure_png_bytes(
+        plots.centroid_grid(grid, captions, title=f"{k_out} centroids"))
+    for j in range(k_out):
+        files[f"final/centroid{j:03d}.png"] = plots.image_png(grid[j])
+
+    history = model.history_ or []
+    if getattr(transformer, "is_pixels", False) and history:
+        frames = [np.clip(step.centers, 0, 1) for step in history]
+        ids = [step.ids for step in history]
+        first = frames[0].reshape(-1, h, w)
+        for j in range(first.shape[0]):
+            files[f"init/centroid{j:03d}.png"] = plots.image_png(first[j])
+        if config.animation:
+            images = plots.evolution_frames(frames, ids, shape=(h, w))
+            files["evolution.gif"] = plots.gif_bytes(images, duration_ms=250)
+            for i, img in enumerate(images):
+                files[f"steps/step{i:03d}.png"] = plots.pil_png_bytes(img)
+
+    if mapping is not None:
+        order = np.argsort(mapping, kind="stable")
+        table = ev.confusion(model.labels_, train.labels, k_out, len(names))[order]
+        row_labels = [f"#{j}→{names[mapping[j]] if mapping[j] >= 0 else '-'}" for j in order]
+        files["confusion.png"] = plots.figure_png_bytes(
+            plots.confusion_figure(table, row_labels, list(names)))
+
+    near = [train.images[idx].astype(np.float32) / 255.0 for idx in nearest]
+    far = [train.images[idx].astype(np.float32) / 255.0 for idx in farthest]
+    files["members.png"] = plots.figure_png_bytes(
+        plots.members_figure(grid, near, far, captions))
+    return files
