@@ -42,6 +42,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from pixelmeans.experiment import exit_on_sigterm
+    from pixelmeans.sweep import SweepConfig, parse_k, sweep
+
+    exit_on_sigterm()
+    config = SweepConfig(
+        dataset=args.dataset, data=args.data, k=parse_k(args.k), n_init=args.n_init,
+        max_iter=args.max_iter, tol=args.tol, init=args.init, seed=args.seed,
+        features=args.features, out=args.out, overwrite=args.overwrite, resume=args.resume)
+    sweep(config)
+    return 0
+
+
 # --- parser ---
 
 
@@ -84,6 +97,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace an existing results folder that pixelmeans wrote")
     p.add_argument("--no-animation", action="store_true", help="skip evolution.gif and steps/")
     p.set_defaults(handler=_cmd_run)
+    p = sub.add_parser("sweep", help="fit a range of k with restarts: elbow, accuracy, stability")
+    p.add_argument("--dataset", default="mnist", help="known data set name (default: mnist)")
+    p.add_argument("--data", metavar="FILE_OR_DIR", help="your own images instead")
+    p.add_argument("--k", nargs="+", default=["5", "7", "10", "12"],
+                   help="values of k: integers, a:b, a:b:step or a:b:log (default: 5 7 10 12)")
+    p.add_argument("--n-init", type=int, default=5, help="restarts per k (default: 5)")
+    p.add_argument("--max-iter", type=int, default=300, help="most steps per restart (default: 300)")
+    p.add_argument("--tol", type=float, default=1e-4, help="convergence tolerance (default: 1e-4)")
+    p.add_argument("--init", default="k-means++", help="k-means++ | random | random-points")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--features", default="pixels", help="pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap")
+    p.add_argument("--out", help="results folder (default: results/<dataset>-sweep/)")
+    p.add_argument("--overwrite", action="store_true", help="replace a results folder pixelmeans wrote")
+    p.add_argument("--resume", action="store_true", help="skip the cells a killed sweep already finished")
+    p.set_defaults(handler=_cmd_sweep)
     return parser
 
 
