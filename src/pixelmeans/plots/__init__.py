@@ -25,7 +25,7 @@ from pixelmeans.plots.grid import centroid_grid, image_png
 from pixelmeans.plots.knee import knee_point
 from pixelmeans.plots.layout import grid_columns
 from pixelmeans.plots.members import members_figure
-from pixelmeans.plots.output import DEFAULT_DPI, figure_png_bytes, save_figure, save_png
+from pixelmeans.plots.output import DEFAULT_DPI, figure_png_bytes, pil_png_bytes, save_figure, save_png
 
 __all__ = [
     "DEFAULT_DPI",
@@ -43,6 +43,7 @@ __all__ = [
     "knee_point",
     "line_figure",
     "members_figure",
+    "pil_png_bytes",
     "save_figure",
     "save_frames",
     "save_png",

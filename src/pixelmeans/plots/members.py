@@ -101,7 +101,7 @@ def members_figure(centroids, nearest, farthest, captions: Sequence[str] | None 
     label_in = 0.0
     if captions:
         longest = max(len(c) for c in captions)
-        label_in = min(2.2, 0.2 + longest * 0.075)
+        label_in = min(2.4, 0.2 + longest * 0.085)
     title_in = 0.35 if title else 0.0
     img_w, img_h = width_px * px_in, height_px * px_in
     fig_w, fig_h = img_w + label_in, img_h + title_in
@@ -110,7 +110,7 @@ def members_figure(centroids, nearest, farthest, captions: Sequence[str] | None 
     ax.imshow(mosaic, cmap="gray", vmin=0, vmax=255, interpolation="nearest", aspect="auto")
     ax.set_axis_off()
 
-    head = dict(ha="center", va="center", fontsize=8, color="#333333")
+    head = dict(ha="center", va="center", fontsize=9, color="#333333")
     ax.text(col_x[0] + w / 2, header_px / 2, "centroid", **head)
     ax.text((col_x[1] + col_x[n] + w) / 2, header_px / 2, f"{n} nearest images", **head)
     ax.text((col_x[1 + n] + col_x[2 * n] + w) / 2, header_px / 2, f"{n} farthest members", **head)
@@ -118,7 +118,7 @@ def members_figure(centroids, nearest, farthest, captions: Sequence[str] | None 
         for i, text in enumerate(captions):
             y_fig = 1.0 - (title_in + (header_px + i * row_h + h / 2) * px_in) / fig_h
             fig.text(label_in / fig_w - 0.06 / fig_w, y_fig, text, ha="right", va="center",
-                     fontsize=7.5, color="#222222")
+                     fontsize=8.5, color="#222222")
     if title:
         fig.text(0.5, 1.0 - 0.06 / fig_h, title, ha="center", va="top", fontsize=10)
     return fig
