@@ -369,14 +369,45 @@ def run(config: RunConfig, *, echo=print) -> Path:
                 metrics["test"] = ev.evaluate(test_labels, test.labels, mapping=mapping,
                                               n_clusters=k_out, n_classes=n_classes)
 
-    with clock.stage("figures"):
-        centroid_images = centroid_pictures(model, transformer, flat_train, labels, k_out)
-        figures = write_figures(
-            config=config, model=model, transformer=transformer, train=train,
-            centroid_images=centroid_images, mapping=mapping, purity=purity, sizes=sizes,
-            nearest=nearest, farthest=farthest, shape=(h, w))
+    # The folder is built under a temporary name from the first figure on, so an
+    # interrupted run leaves nothing behind.
+    with atomic_directory(out, overwrite=config.overwrite) as tmp:
+        with clock.stage("figures"):
+            centroid_images = centroid_pictures(model, transformer, flat_train, labels, k_out)
+            figures = write_figures(
+                config=config, model=model, transformer=transformer, train=train,
+                centroid_images=centroid_images, mapping=mapping, purity=purity, sizes=sizes,
+                nearest=nearest, farthest=farthest, shape=(h, w))
+        with clock.stage("write"):
+            for rel, data in figures.items():
+                (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+                write_bytes(tmp / rel, data)
+            write_centroids(tmp / "centroids.csv", model.cluster_centers_)
+            write_centroids(tmp / "centroids.npy", model.cluster_centers_)
+            if mapping is not None:
+                write_mapping_csv(tmp / "mapping.csv", mapping, sizes, purity, train.class_names)
+        summary = run_summary(config=config, k=k, out=out, train=train, test=test, X=X,
+                              model=model, restarts=restarts, metrics=metrics, mapping=mapping,
+                              purity=purity, sizes=sizes)
+        with clock.stage("report"):
+            from pixelmeans.report import write_run_report
 
-    summary = {
+            summary["timings"] = dict(clock.stages)
+            write_run_report(tmp / "report.html", summary=summary, figures=figures)
+        summary["timings"] = dict(clock.stages)
+        write_json(tmp / "summary.json", summary)
+
+    echo(results_table(summary))
+    echo(f"Report: {out / 'report.html'}")
+    return out
+
+
+def run_summary(*, config, k, out, train, test, X, model, restarts, metrics, mapping, purity,
+                sizes):
+    """Everything a run measured, as the plain dict written to summary.json."""
+    h, w = train.images.shape[1:]
+    k_out = model.cluster_centers_.shape[0]
+    return {
         "kind": SUMMARY_MARKER,
         "config": dataclasses.asdict(config) | {"k": k, "out": str(out)},
         "versions": versions(),
@@ -407,26 +438,6 @@ def run(config: RunConfig, *, echo=print) -> Path:
             for j in range(k_out)
         ],
     }
-
-    with clock.stage("write"):
-        with atomic_directory(out, overwrite=config.overwrite) as tmp:
-            for rel, data in figures.items():
-                (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-                write_bytes(tmp / rel, data)
-            write_centroids(tmp / "centroids.csv", model.cluster_centers_)
-            write_centroids(tmp / "centroids.npy", model.cluster_centers_)
-            if mapping is not None:
-                write_mapping_csv(tmp / "mapping.csv", mapping, sizes, purity, train.class_names)
-            from pixelmeans.report import write_run_report
-
-            summary["timings"] = dict(clock.stages)
-            write_run_report(tmp / "report.html", summary=summary, figures=figures)
-            summary["timings"] = dict(clock.stages)
-            write_json(tmp / "summary.json", summary)
-
-    echo(results_table(summary))
-    echo(f"Report: {out / 'report.html'}")
-    return out
 
 
 def centroid_pictures(model, transformer, flat_train, labels, k_out):
@@ -473,20 +484,22 @@ def write_figures(*, config, model, transformer, train, centroid_images, mapping
     files["centroids.png"] = plots.figure_png_bytes(
         plots.centroid_grid(grid, captions, title=f"{k_out} centroids"))
     for j in range(k_out):
-        files[f"final/centroid{j:03d}.png"] = plots.image_png(grid[j])
+        files[f"final/centroid{j:03d}.png"] = plots.image_png(grid[j], vmin=0, vmax=1)
 
     history = model.history_ or []
     if getattr(transformer, "is_pixels", False) and history:
-        frames = [np.clip(step.centers, 0, 1) for step in history]
-        ids = [step.ids for step in history]
-        first = frames[0].reshape(-1, h, w)
+        first = np.clip(history[0].centers, 0, 1).reshape(-1, h, w)
         for j in range(first.shape[0]):
-            files[f"init/centroid{j:03d}.png"] = plots.image_png(first[j])
+            files[f"init/centroid{j:03d}.png"] = plots.image_png(first[j], vmin=0, vmax=1)
         if config.animation:
-            images = plots.evolution_frames(frames, ids, shape=(h, w))
+            # Long runs are subsampled (dense early, where centroids move most).
+            chosen = plots.frame_indices(len(history))
+            images = plots.evolution_frames(
+                [history[i].centers for i in chosen], [history[i].ids for i in chosen],
+                shape=(h, w), steps=[history[i].step for i in chosen], vmin=0, vmax=1)
             files["evolution.gif"] = plots.gif_bytes(images, duration_ms=250)
-            for i, img in enumerate(images):
-                files[f"steps/step{i:03d}.png"] = plots.pil_png_bytes(img)
+            for i, img in zip(chosen, images):
+                files[f"steps/step{history[i].step:03d}.png"] = plots.pil_png_bytes(img)
 
     if mapping is not None:
         order = np.argsort(mapping, kind="stable")

@@ -1,0 +1,170 @@
+"""`pixelmeans run` end to end on small real data: the folder, the numbers, the refusals."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pixelmeans.cli import main
+
+
+def run_cli(*args):
+    return main(["run", *map(str, args)])
+
+
+@pytest.fixture(scope="module")
+def small_run(digits_csv, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "digits"
+    rc = run_cli("--data", digits_csv, "--k", 10, "--n-init", 2, "--seed", 3, "--out", out)
+    assert rc == 0
+    return out
+
+
+def test_run_writes_the_complete_folder(small_run):
+    out = small_run
+    for name in ["centroids.png", "evolution.gif", "confusion.png", "mapping.csv", "members.png",
+                 "centroids.csv", "centroids.npy", "summary.json", "report.html"]:
+        assert (out / name).is_file(), name
+    assert len(list((out / "init").glob("*.png"))) == 10
+    assert len(list((out / "final").glob("*.png"))) == 10
+    assert len(list((out / "steps").glob("*.png"))) >= 2
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_summary_numbers_agree_with_the_files(small_run, digits_csv):
+    from pixelmeans import evaluate as ev
+    from pixelmeans import load_path, read_centroids
+
+    summary = json.loads((small_run / "summary.json").read_text())
+    centers = read_centroids(small_run / "centroids.csv")
+    np.testing.assert_allclose(centers, np.load(small_run / "centroids.npy"), rtol=1e-6)
+    data = load_path(digits_csv)
+    X = data.images.reshape(len(data.images), -1).astype(np.float32) / 255
+    d = ((X[:, None, :] - centers[None]) ** 2).sum(-1)
+    labels = d.argmin(1)
+    assert summary["inertia"] == pytest.approx(d.min(1).sum(), rel=1e-4)
+    train = summary["metrics"]["train"]
+    assert train["accuracy"] == pytest.approx(ev.accuracy(labels, data.labels), abs=1e-3)
+    assert 0.45 < train["accuracy"] <= 1
+    assert len(summary["clusters"]) == 10
+    assert sum(c["size"] for c in summary["clusters"]) == 1500
+    assert len(summary["restarts"]) == 2
+    assert set(summary["timings"]) >= {"load", "fit", "evaluate", "figures"}
+    mapping = (small_run / "mapping.csv").read_text().splitlines()
+    assert mapping[0] == "cluster,majority_label,label_name,size,purity" and len(mapping) == 11
+
+
+def test_same_seed_same_result(small_run, digits_csv, tmp_path):
+    rc = run_cli("--data", digits_csv, "--k", 10, "--n-init", 2, "--seed", 3,
+                 "--out", tmp_path / "again", "--no-animation")
+    assert rc == 0
+    np.testing.assert_array_equal(np.load(small_run / "centroids.npy"),
+                                  np.load(tmp_path / "again" / "centroids.npy"))
+    assert not (tmp_path / "again" / "evolution.gif").exists()
+
+
+def test_refuses_non_empty_out_and_never_deletes_user_files(digits_csv, tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("precious")
+    assert run_cli("--data", digits_csv, "--k", 3, "--n-init", 1, "--out", out) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert run_cli("--data", digits_csv, "--k", 3, "--n-init", 1, "--out", out, "--overwrite") == 2
+    err = capsys.readouterr().err
+    assert "did not write" in err and len(err.strip().splitlines()) == 1
+    assert (out / "notes.txt").read_text() == "precious"
+
+
+def test_overwrite_replaces_a_pixelmeans_folder(digits_csv, tmp_path):
+    out = tmp_path / "res"
+    args = ("--data", digits_csv, "--k", 4, "--n-init", 1, "--no-animation", "--out", out)
+    assert run_cli(*args) == 0
+    assert run_cli(*args) == 2
+    assert run_cli(*args, "--seed", 9, "--overwrite") == 0
+    assert json.loads((out / "summary.json").read_text())["config"]["seed"] == 9
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--k", 5000), "larger than"),
+    (("--k", 0), "at least 1"),
+    (("--init", "nope.csv"), "--init"),
+    (("--n-init", 0), "--n-init"),
+])
+def test_bad_arguments_are_one_line_exit_2(digits_csv, tmp_path, capsys, args, words):
+    rc = run_cli("--data", digits_csv, "--out", tmp_path / "x", *args)
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert words in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "x").exists()
+
+
+def test_init_file_of_wrong_shape(digits_csv, tmp_path, capsys):
+    bad = tmp_path / "init.csv"
+    bad.write_text("\n".join(",".join(["0.5"] * 10) for _ in range(10)) + "\n")
+    rc = run_cli("--data", digits_csv, "--k", 10, "--init", bad, "--out", tmp_path / "x")
+    err = capsys.readouterr().err
+    assert rc == 2 and "init" in err.lower() and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists()
+
+
+def test_unlabelled_images_get_centroids_but_no_label_figures(tmp_path):
+    from PIL import Image
+
+    from pixelmeans import load_dataset
+
+    ds = load_dataset("mnist", split="test", download=False)
+    folder = tmp_path / "pngs"
+    folder.mkdir()
+    for i in range(300):
+        Image.fromarray(ds.images[i]).save(folder / f"img{i:04d}.png")
+    out = tmp_path / "out"
+    assert run_cli("--data", folder, "--k", 6, "--n-init", 1, "--out", out) == 0
+    assert (out / "centroids.png").exists() and (out / "members.png").exists()
+    assert (out / "evolution.gif").exists()
+    assert not (out / "confusion.png").exists() and not (out / "mapping.csv").exists()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["metrics"] == {} and summary["data"]["has_labels"] is False
+    assert "no labels" in (out / "report.html").read_text().lower()
+
+
+def _interrupt_when(cmd, ready, tmp_path, sig=signal.SIGINT, timeout=120):
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=tmp_path)
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None and not ready():
+        time.sleep(0.005)
+    if proc.poll() is None:
+        proc.send_signal(sig)
+    out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, out, err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_killed_while_writing_leaves_no_partial_folder(tmp_path, sig):
+    out = tmp_path / "res"
+    cmd = [sys.executable, "-m", "pixelmeans", "run", "--dataset", "mnist", "--k", "10",
+           "--n-init", "1", "--out", str(out)]
+    # The test split only (bundled, offline) via PIXELMEANS_DATA set to an empty cache
+    # would still fetch train; use the bundled split as a user file instead.
+    from pixelmeans import load_dataset
+
+    ds = load_dataset("mnist", split="test", download=False)
+    npz = tmp_path / "test.npz"
+    np.savez(npz, x_train=ds.images, y_train=ds.labels)
+    cmd = [sys.executable, "-m", "pixelmeans", "run", "--data", str(npz), "--k", "10",
+           "--n-init", "1", "--out", str(out)]
+
+    def writing():
+        return any(p.name.startswith(".res.tmp-") for p in tmp_path.iterdir())
+
+    rc, _, err = _interrupt_when(cmd, writing, tmp_path, sig)
+    assert rc == 130, err
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["test.npz"]
+    assert "interrupted" in err
