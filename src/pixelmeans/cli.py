@@ -22,11 +22,27 @@ EXIT_INTERRUPTED = 130
 
 
 def _cmd_datasets(args: argparse.Namespace) -> int:
-    raise NotImplementedError("datasets: not built yet")
+    from pixelmeans.data.fetch import catalog_status, data_root
+
+    rows = [("name", "cached", "where")]
+    rows += [(r["name"], r["cached"], r["where"]) for r in catalog_status(args.data_dir)]
+    widths = [max(len(r[i]) for r in rows) for i in range(2)]
+    for name, cached, where in rows:
+        print(f"{name:<{widths[0]}}  {cached:<{widths[1]}}  {where}")
+    print(f"\ndata folder: {data_root(args.data_dir)} (change with --data-dir or $PIXELMEANS_DATA)")
+    return 0
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    raise NotImplementedError("fetch: not built yet")
+    from pixelmeans.data.fetch import cached_files, fetch_dataset
+    from pixelmeans.data import catalog
+
+    folder = fetch_dataset(args.name, args.data_dir)
+    files = cached_files(catalog.get(args.name), args.data_dir)
+    print(f"{catalog.get(args.name).name}: {len(files)} files verified in {folder}")
+    for f in files:
+        print(f"  {f.name}  {f.stat().st_size:,} bytes")
+    return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -69,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("datasets", help="list the known data sets and whether each is cached")
+    p.add_argument("--data-dir", help="data folder (default: $PIXELMEANS_DATA or the user cache)")
     p.set_defaults(handler=_cmd_datasets)
 
     p = sub.add_parser("fetch", help="download (or find) a data set and verify it into the cache")
