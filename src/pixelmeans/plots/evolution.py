@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pixelmeans import fileio
 from pixelmeans.errors import InputError
-from pixelmeans.plots.layout import BLANK, Grid
+from pixelmeans.plots.layout import BLANK, GUTTER, Grid
 from pixelmeans.plots.output import pil_png_bytes
 from pixelmeans.plots.scale import to_uint8, unit_range
 
@@ -90,7 +90,8 @@ def evolution_frames(frames: Sequence, ids: Sequence | None = None, *, shape: tu
     Returns
     -------
     list of PIL.Image.Image
-        One 8-bit grey (mode ``L``) image per frame, all of the same size.
+        One 8-bit grey (mode ``L``) image per frame, all of the same size: the grid
+        of tiles under a header line, widened if needed so that the label fits.
     """
     if len(frames) == 0:
         raise InputError("evolution_frames: no frames given")
@@ -128,6 +129,9 @@ def evolution_frames(frames: Sequence, ids: Sequence | None = None, *, shape: tu
     font = _font(font_px)
     grid = Grid.for_tiles(n_tiles, h * scale, w * scale, ncols=ncols, gap=max(2, scale),
                           top=font_px + 8)
+    steps = [int(s) for s in steps]
+    widest = max((f"step {s}" for s in steps), key=lambda t: font.getlength(t))
+    width = max(grid.width, grid.gap + 2 + int(np.ceil(font.getlength(widest))) + 4)
     out = []
     for m, i, step in zip(mats, idx, steps):
         tiles = np.full((n_tiles, h, w), np.nan, dtype=np.float32)
@@ -135,9 +139,12 @@ def evolution_frames(frames: Sequence, ids: Sequence | None = None, *, shape: tu
         present = np.zeros(n_tiles, dtype=bool)
         present[i] = True
         grey = to_uint8(unit_range(tiles, lo, hi), blank=BLANK)
-        img = Image.fromarray(grid.paint(grey, upscale=scale))
+        canvas = grid.paint(grey, upscale=scale)
+        if width > grid.width:  # tiny images: widen so the step label fits
+            canvas = np.pad(canvas, ((0, 0), (0, width - grid.width)), constant_values=GUTTER)
+        img = Image.fromarray(canvas)
         draw = ImageDraw.Draw(img)
-        draw.text((grid.gap + 2, 4), f"step {int(step)}", fill=0, font=font)
+        draw.text((grid.gap + 2, 4), f"step {step}", fill=0, font=font)
         for t in np.flatnonzero(~present):  # a dropped centroid: a cross on a blank tile
             r, c = grid.origin(int(t))
             draw.line((c, r, c + grid.tile_w - 1, r + grid.tile_h - 1), fill=150, width=1)

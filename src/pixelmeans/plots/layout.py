@@ -22,9 +22,9 @@ BLANK = 222
 def grid_columns(n: int) -> int:
     """The number of columns for ``n`` tiles: wide rather than tall, few empty slots.
 
-    Looks at widths from ``ceil(sqrt(n))`` to ``ceil(sqrt(3 n))`` and takes the one
-    that leaves the fewest empty slots in the last row, the widest on ties
-    (10 → 5 x 2, 12 → 6 x 2, 256 → 16 x 16).
+    Up to 6 tiles make one row. Beyond, looks at widths from ``ceil(sqrt(n))`` to
+    ``ceil(sqrt(3 n))`` and takes the one that leaves the fewest empty slots in the
+    last row, the widest on ties (10 → 5 x 2, 12 → 6 x 2, 30 → 10 x 3, 256 → 16 x 16).
 
     Parameters
     ----------
@@ -37,6 +37,8 @@ def grid_columns(n: int) -> int:
     """
     if n < 1:
         raise ValueError(f"grid_columns: need at least one tile, got {n}")
+    if n <= 6:
+        return n
     lo = math.ceil(math.sqrt(n))
     hi = max(lo, math.ceil(math.sqrt(3 * n)))
     return min(range(lo, hi + 1), key=lambda c: ((-n) % c, -c))

@@ -17,15 +17,19 @@ from pixelmeans.plots.scale import to_uint8, unit_range
 def _rows_of_images(value, k: int, h: int, w: int, name: str) -> list[np.ndarray]:
     """Accept (k, m, h, w) or k arrays of (m_i, h, w); return k float32 arrays."""
     if isinstance(value, np.ndarray) and value.ndim == 4:
-        rows = list(value.astype(np.float32, copy=False))
-    else:
-        rows = [np.asarray(v, dtype=np.float32).reshape(-1, h, w) if np.size(v) else
-                np.zeros((0, h, w), np.float32) for v in value]
-    if len(rows) != k:
-        raise InputError(f"{name}: expected one row of images per centroid ({k}), got {len(rows)}")
-    for i, r in enumerate(rows):
+        value = list(value)
+    if len(value) != k:
+        raise InputError(f"{name}: expected one row of images per centroid ({k}), got {len(value)}")
+    rows = []
+    for i, v in enumerate(value):
+        r = np.asarray(v, dtype=np.float32)
+        if r.size == 0:
+            r = np.zeros((0, h, w), np.float32)
+        elif r.ndim == 2 and r.shape[1] == h * w:  # flattened images
+            r = r.reshape(-1, h, w)
         if r.ndim != 3 or r.shape[1:] != (h, w):
             raise InputError(f"{name}[{i}]: expected images of shape (m, {h}, {w}), got {r.shape}")
+        rows.append(r)
     return rows
 
 
@@ -38,7 +42,7 @@ def members_figure(centroids, nearest, farthest, captions: Sequence[str] | None 
     ----------
     centroids : array_like of float, shape (k, h, w)
         The centroid images.
-    nearest : array_like of float, shape (k, m, h, w), or a sequence of k arrays (m_i, h, w)
+    nearest : array_like of float, shape (k, m, h, w), or a sequence of k arrays (m_i, h, w) or (m_i, h * w)
         The real images closest to each centroid, closest first. Rows with fewer
         than ``per_row`` images (a small cluster), and images that are all NaN,
         are padded with blank tiles.
