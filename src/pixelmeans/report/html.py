@@ -19,6 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from pixelmeans import fileio
 from pixelmeans.errors import InputError
 from pixelmeans.report.embed import embed
@@ -46,7 +48,7 @@ def format_cell(value: Any) -> str:
     """
     if value is None:
         return "—"
-    if isinstance(value, (bool,)) or type(value).__name__ == "bool_":
+    if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if isinstance(value, numbers.Integral):
         return f"{int(value):,}"
@@ -68,7 +70,7 @@ def format_cell(value: Any) -> str:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Number) and not isinstance(value, bool) and type(value).__name__ != "bool_"
+    return isinstance(value, numbers.Number) and not isinstance(value, (bool, np.bool_))
 
 
 def _slug(text: str, taken: set[str]) -> str:

@@ -1,0 +1,42 @@
+import re
+
+from pixelmeans.report import write_run_report
+
+from report_helpers import parse, run_figures, run_summary
+
+
+def headings(html):
+    return re.findall(r"<h2>(.*?)</h2>", html)
+
+
+def test_run_report_with_labels(tmp_path):
+    path = write_run_report(tmp_path / "report.html", summary=run_summary(), figures=run_figures())
+    html = path.read_text(encoding="utf-8")
+    assert parse(html).problems == []
+    assert headings(html) == ["Centroids", "How the centroids moved", "Clusters against the labels",
+                              "What each cluster stands for", "Restarts, settings and timings"]
+    assert "k-means on mnist, k = 10" in html
+    for number in ("0.5912", "0.5951", "2,353,117", "60,000", "1234567"):
+        assert number in html
+    assert html.count("data:image/gif") == 1
+    assert len(re.findall(r"<img\b", html)) == 6  # grid, gif, first and last frame, confusion, members
+    assert 'class="note"' not in html
+
+
+def test_run_report_without_labels_says_why(tmp_path):
+    html = write_run_report(tmp_path / "r.html", summary=run_summary(labels=False),
+                            figures=run_figures(labels=False)).read_text(encoding="utf-8")
+    assert "no labels" in html and "confusion" not in html.lower().replace("confusion matrix are left out", "")
+    assert "test accuracy" not in html.lower().split("<section")[0]  # no accuracy tiles
+
+
+def test_run_report_without_animation_says_why(tmp_path):
+    html = write_run_report(tmp_path / "r.html", summary=run_summary(),
+                            figures=run_figures(animation=False)).read_text(encoding="utf-8")
+    assert "--no-animation" in html
+    assert "data:image/gif" not in html
+
+
+def test_run_report_tolerates_a_sparse_summary(tmp_path):
+    html = write_run_report(tmp_path / "r.html", summary={}, figures={}).read_text(encoding="utf-8")
+    assert parse(html).problems == [] and "<h2>Centroids</h2>" in html
