@@ -423,8 +423,9 @@ def _unavailable_message(info, missing, folder, problems, download) -> str:
     if info.manual_hint:
         fix += f" ({info.manual_hint})"
     if info.system_hint:
-        fix += (f", or run `{info.system_hint}` (it installs them in "
-                f"{info.system_dirs[0]})")
+        fix += f", or run `{info.system_hint}`"
+        if info.system_dirs:
+            fix += f" (it installs them in {info.system_dirs[0]})"
     parts.append(fix)
     return " | ".join(dict.fromkeys(parts))
 
