@@ -14,6 +14,12 @@ from pathlib import Path
 from typing import IO, Iterator
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "wb", **kwargs) -> Iterator[IO]:
     """Open a temporary file beside ``path``; rename it to ``path`` only on success.
@@ -28,6 +34,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", **kwargs) -> Iterato
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.tmp-")
     try:
+        # mkstemp makes 0600 files; give the final file the mode a plain open() would.
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
             fh.flush()
@@ -63,6 +71,7 @@ def atomic_directory(path: str | os.PathLike, *, overwrite: bool = False) -> Ite
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())
         yield tmp
         if path.exists():
             if not overwrite:
