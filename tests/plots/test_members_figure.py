@@ -35,3 +35,13 @@ def test_members_cut_to_per_row_and_check_shapes():
         members_figure(blobs(2), [blobs(8)] * 2, [blobs(8, 27, 28)] * 2)
     with pytest.raises(InputError, match="captions"):
         members_figure(blobs(2), [blobs(8)] * 2, [blobs(8)] * 2, ["a"])
+
+
+def test_many_centroids_are_cut_to_max_rows_and_say_so():
+    k = 70
+    fig = members_figure(blobs(k), [blobs(2)] * k, [blobs(2)] * k, [f"c{i}" for i in range(k)])
+    texts = [t.get_text() for t in fig.texts]
+    assert "c63" in texts and "c64" not in texts
+    assert any("6 more centroids, not shown" in t for t in texts)
+    everything = members_figure(blobs(k), [blobs(2)] * k, [blobs(2)] * k, max_rows=None)
+    assert everything.get_size_inches()[1] > fig.get_size_inches()[1]

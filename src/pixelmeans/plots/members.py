@@ -33,8 +33,8 @@ def _rows_of_images(value, k: int, h: int, w: int, name: str) -> list[np.ndarray
 
 
 def members_figure(centroids, nearest, farthest, captions: Sequence[str] | None = None, *,
-                   per_row: int = 8, title: str | None = None, vmin: float | None = None,
-                   vmax: float | None = None) -> Figure:
+                   per_row: int = 8, max_rows: int | None = 64, title: str | None = None,
+                   vmin: float | None = None, vmax: float | None = None) -> Figure:
     """One row per centroid: the centroid, its nearest real images, its farthest members.
 
     Parameters
@@ -51,6 +51,11 @@ def members_figure(centroids, nearest, farthest, captions: Sequence[str] | None 
         Written left of each row, e.g. ``"cluster 3 · label 7"``.
     per_row : int
         Images shown in each of the two groups (default 8); extra ones are cut.
+    max_rows : int or None
+        Show at most this many centroids (the first ones, in the order given) and say
+        under the figure how many were left out; ``None`` shows all. The default (64)
+        keeps k = 256 to a readable figure that renders in about two seconds: order
+        the centroids (e.g. by size or purity) to choose which are shown.
     title : str, optional
     vmin, vmax : float, optional
         Values shown as black and white; default min and max over every image shown.
@@ -58,8 +63,7 @@ def members_figure(centroids, nearest, farthest, captions: Sequence[str] | None 
     Returns
     -------
     matplotlib.figure.Figure
-        About 9 inches wide and 0.55 inch per centroid (k = 256 gives a tall figure;
-        pass a slice of the clusters to keep it short).
+        About 9 to 11 inches wide and 0.55 inch per centroid shown.
     """
     cents = as_image_stack(centroids, "centroids")
     k, h, w = cents.shape
@@ -69,6 +73,13 @@ def members_figure(centroids, nearest, farthest, captions: Sequence[str] | None 
         captions = [str(c) for c in captions]
         if len(captions) != k:
             raise InputError(f"captions: expected {k} (one per centroid), got {len(captions)}")
+    left_out = 0
+    if max_rows is not None and k > int(max_rows):
+        if int(max_rows) < 1:
+            raise InputError(f"members_figure: max_rows must be at least 1, got {max_rows}")
+        left_out, k = k - int(max_rows), int(max_rows)
+        cents, near, far = cents[:k], near[:k], far[:k]
+        captions = captions[:k] if captions is not None else None
 
     n = int(per_row)
     # tiles per row: centroid, n nearest, n farthest; NaN = blank
@@ -106,10 +117,11 @@ def members_figure(centroids, nearest, farthest, captions: Sequence[str] | None 
         longest = max(len(c) for c in captions)
         label_in = min(2.4, 0.2 + longest * 0.085)
     title_in = 0.35 if title else 0.0
+    foot_in = 0.3 if left_out else 0.0
     img_w, img_h = width_px * px_in, height_px * px_in
-    fig_w, fig_h = img_w + label_in, img_h + title_in
+    fig_w, fig_h = img_w + label_in, img_h + title_in + foot_in
     fig = Figure(figsize=(fig_w, fig_h))
-    ax = fig.add_axes((label_in / fig_w, 0.0, img_w / fig_w, img_h / fig_h))
+    ax = fig.add_axes((label_in / fig_w, foot_in / fig_h, img_w / fig_w, img_h / fig_h))
     ax.imshow(mosaic, cmap="gray", vmin=0, vmax=255, interpolation="nearest", aspect="auto")
     ax.set_axis_off()
 
@@ -124,4 +136,8 @@ def members_figure(centroids, nearest, farthest, captions: Sequence[str] | None 
                      fontsize=8.5, color="#222222")
     if title:
         fig.text(0.5, 1.0 - 0.06 / fig_h, title, ha="center", va="top", fontsize=10)
+    if left_out:
+        fig.text(0.5, 0.12 / fig_h, f"… and {left_out} more centroid{'s' if left_out > 1 else ''}, "
+                 f"not shown (the first {k} of {k + left_out} are)", ha="center", va="center",
+                 fontsize=9, color="#555555")
     return fig
