@@ -1,0 +1,437 @@
+"""``KMeans``: scikit-learn's estimator API over the pure single-run functions.
+
+Validation happens here and only here; everything below (:mod:`.init`, :mod:`.lloyd`,
+:mod:`.kernels`, :mod:`.update`) takes prepared arrays.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    TransformerMixin,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from pixelmeans.cluster._validation import (
+    DATA_DTYPES,
+    check_centers,
+    check_int,
+    check_n_clusters_vs_samples,
+    check_real,
+    check_sample_weight,
+)
+from pixelmeans.cluster.init import (
+    INIT_METHODS,
+    _kmeans_plusplus,
+    _random_points,
+    _random_uniform,
+)
+from pixelmeans.cluster.io import read_centroids
+from pixelmeans.cluster.kernels import (
+    LloydKernel,
+    column_stats,
+    compute_dtype,
+    labels_inertia,
+    squared_distances,
+)
+from pixelmeans.cluster.lloyd import kmeans_single
+from pixelmeans.cluster.update import EMPTY_POLICIES
+from pixelmeans.errors import InputError
+
+try:  # scikit-learn >= 1.6
+    from sklearn.utils.validation import validate_data as _validate_data
+except ImportError:  # pragma: no cover - older scikit-learn
+    def _validate_data(estimator, X, **kwargs):
+        return estimator._validate_data(X, **kwargs)
+
+__all__ = ["KMeans"]
+
+#: Step kernels by ``algorithm``; "auto" picks one by the shape of the problem.
+_KERNELS = {"lloyd": LloydKernel}
+ALGORITHMS = ("auto", *_KERNELS)
+
+
+def _choose_kernel(algorithm: str, n_clusters: int, n_features: int):
+    """The step-kernel class for ``algorithm`` ("auto": Lloyd, the only one so far)."""
+    if algorithm == "auto":
+        return LloydKernel
+    return _KERNELS[algorithm]
+
+
+def _is_same_clustering(labels1, labels2) -> bool:
+    """True if ``labels1`` determines ``labels2`` (scikit-learn's test between restarts)."""
+    k2 = int(labels2.max()) + 2
+    pairs = np.unique(labels1.astype(np.int64) * k2 + (labels2.astype(np.int64) + 1))
+    return np.unique(pairs // k2).size == pairs.size
+
+
+class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
+    """K-means clustering that behaves as scikit-learn's and can remember its steps.
+
+    Lloyd's algorithm, exact: every step assigns each sample to its nearest centroid
+    and moves each centroid to the (weighted) mean of its samples. From the same
+    initial centroids it gives scikit-learn's ``KMeans(algorithm="lloyd")`` result
+    (same labels, inertia and ``n_iter_`` up to floating-point rounding). Beyond
+    scikit-learn: a history of the centroids at every step, a choice of what happens
+    to a centroid that loses all its samples, and initial centroids from a CSV file.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        Number of clusters (and initial centroids).
+    init : {"k-means++", "random", "random-points"}, path, array-like or callable, \
+default="k-means++"
+        How to choose the initial centroids:
+
+        - ``"k-means++"``: greedy k-means++ (``2 + int(log k)`` trials per centroid),
+          using ``sample_weight``; as scikit-learn.
+        - ``"random"``: each coordinate uniform between the smallest and largest value
+          of that feature in the data (random pixels in the data's range).
+        - ``"random-points"``: ``n_clusters`` distinct samples drawn at random with
+          probability proportional to their weight (scikit-learn's ``"random"``).
+        - a str or path-like naming a CSV or ``.npy`` file of centroids, one per line
+          (see :func:`pixelmeans.read_centroids`).
+        - an array of shape (n_clusters, n_features).
+        - a callable ``init(X, n_clusters, random_state=...)`` returning such an array.
+    n_init : "auto" or int, default="auto"
+        Number of runs from different initial centroids; the result with the lowest
+        inertia is kept. ``"auto"``: 1 for ``"k-means++"``, an array or a file; 10 for
+        ``"random"``, ``"random-points"`` and a callable (as scikit-learn).
+    max_iter : int, default=300
+        Maximum number of steps of a run.
+    tol : float, default=1e-4
+        Convergence tolerance, relative to the mean per-feature variance of the data:
+        a run stops when the sum over centroids of their squared moves in one step is
+        at most ``tol * mean(var(X, axis=0))``, or as soon as no label changes.
+    empty_clusters : {"relocate", "drop", "keep"}, default="relocate"
+        What happens to a centroid whose cluster is empty after an assignment:
+
+        - ``"relocate"``: it moves to the sample farthest from its centroid (as
+          scikit-learn).
+        - ``"drop"``: it is removed; ``cluster_centers_`` then has fewer rows than
+          ``n_clusters``, and labels index the remaining rows, which keep their
+          relative order (``history_[t].ids`` tells which initial centroid each row
+          comes from).
+        - ``"keep"``: it stays where it was.
+    record_history : bool, default=False
+        Keep the centroids after every step in ``history_``.
+    random_state : int, RandomState instance or None, default=None
+        Determines the random initialisation. An int makes the result reproducible.
+    verbose : int, default=0
+        1 or more: print one line per step, then ``K-means converged after N steps.``
+        (or that it stopped at ``max_iter`` without converging).
+    algorithm : {"auto", "lloyd"}, default="auto"
+        Step kernel. All kernels give the same result; "auto" chooses by the shape of
+        the problem.
+    copy_x : bool, default=True
+        Accepted for compatibility with scikit-learn. pixelmeans never modifies nor
+        copies ``X`` (the data is centred chunk by chunk inside the kernels), so it
+        has no effect.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (k_final, n_features)
+        Centroids. float32 when fitted on float32 or uint8 data, float64 otherwise.
+        ``k_final == n_clusters`` unless ``empty_clusters="drop"`` dropped some.
+    labels_ : ndarray of shape (n_samples,), dtype int32
+        Index of the nearest centroid (row of ``cluster_centers_``) of each sample.
+        It is the last thing computed, so it equals ``predict(X)``.
+    inertia_ : float
+        Sum of squared distances of the samples to their nearest centroid (weighted
+        by ``sample_weight``), consistent with ``labels_`` and ``cluster_centers_``.
+    n_iter_ : int
+        Number of steps run.
+    converged_ : bool
+        False if the run stopped at ``max_iter``.
+    history_ : list of KMeansStep
+        Only with ``record_history=True`` (of the best run when ``n_init > 1``):
+        ``history_[0]`` holds the initial centroids, ``history_[t]`` the centroids
+        after step t, so ``len(history_) == n_iter_ + 1``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` has string column names.
+
+    Notes
+    -----
+    Data may be uint8 (e.g. pixels 0..255, used as the numbers they are), float32 or
+    float64; it is never copied to another dtype (other numbers are converted to
+    float64, as scikit-learn does). Distances are computed in chunks with
+    float32 arithmetic for uint8/float32 data and float64 for float64 data; sums and
+    the inertia accumulate in float64. With duplicate samples there may be fewer
+    distinct clusters than ``n_clusters``; a ``ConvergenceWarning`` says so.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pixelmeans import KMeans
+    >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]], dtype=float)
+    >>> km = KMeans(n_clusters=2, random_state=0).fit(X)
+    >>> sorted(km.cluster_centers_.tolist())
+    [[1.0, 2.0], [10.0, 2.0]]
+    >>> km.predict([[0, 0], [12, 3]]).tolist() == [km.labels_[0], km.labels_[3]]
+    True
+    """
+
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300,
+                 tol=1e-4, empty_clusters="relocate", record_history=False,
+                 random_state=None, verbose=0, algorithm="auto", copy_x=True):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.empty_clusters = empty_clusters
+        self.record_history = record_history
+        self.random_state = random_state
+        self.verbose = verbose
+        self.algorithm = algorithm
+        self.copy_x = copy_x
+
+    # ------------------------------------------------------------------ checks
+
+    def _check_params(self):
+        """Validate the parameters by themselves; return (init kind, init value)."""
+        check_int(self.n_clusters, "n_clusters", 1)
+        check_int(self.max_iter, "max_iter", 1)
+        check_real(self.tol, "tol", 0.0)
+        if not (isinstance(self.n_init, str) and self.n_init == "auto"):
+            check_int(self.n_init, "n_init", 1)
+        if self.empty_clusters not in EMPTY_POLICIES:
+            raise InputError(f"empty_clusters must be one of {', '.join(EMPTY_POLICIES)}; "
+                             f"got {self.empty_clusters!r}")
+        if self.algorithm not in ALGORITHMS:
+            raise InputError(f"algorithm must be one of {', '.join(ALGORITHMS)}; "
+                             f"got {self.algorithm!r}")
+        if not isinstance(self.record_history, (bool, np.bool_)):
+            raise InputError(f"record_history must be True or False, got {self.record_history!r}")
+        if not isinstance(self.copy_x, (bool, np.bool_)):
+            raise InputError(f"copy_x must be True or False, got {self.copy_x!r}")
+        if isinstance(self.verbose, (bool, np.bool_)):
+            pass
+        else:
+            check_int(self.verbose, "verbose", 0)
+
+        init = self.init
+        if isinstance(init, str) and init in INIT_METHODS:
+            return "method", init
+        if isinstance(init, (str, os.PathLike)):
+            if not os.path.isfile(init):
+                raise InputError(
+                    f"init={os.fspath(init)!r} is neither one of {', '.join(INIT_METHODS)} "
+                    "nor an existing file of centroids")
+            return "file", init
+        if callable(init):
+            return "callable", init
+        if hasattr(init, "__array__") or isinstance(init, (list, tuple)):
+            return "array", init
+        raise InputError(f"init must be one of {', '.join(INIT_METHODS)}, a file path, an "
+                         f"array or a callable; got {type(init).__name__}")
+
+    def _resolve_n_init(self, init_kind, init):
+        if isinstance(self.n_init, str):  # "auto"
+            return 10 if init_kind == "callable" or init in ("random", "random-points") else 1
+        if init_kind in ("array", "file") and self.n_init != 1:
+            warnings.warn(
+                "Explicit initial center position passed: performing only one init in "
+                f"{type(self).__name__} instead of n_init={self.n_init}.",
+                RuntimeWarning, stacklevel=3)
+            return 1
+        return int(self.n_init)
+
+    def _check_test_data(self, X):
+        return _validate_data(self, X, reset=False, dtype=DATA_DTYPES, order="C",
+                              accept_sparse=False)
+
+    # --------------------------------------------------------------------- fit
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Compute k-means clustering.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training samples. uint8, float32 and float64 are used without a copy
+            (once C-contiguous); other numbers are converted to float64. Images must
+            be flattened by the caller (``X.reshape(len(X), -1)``).
+        y : Ignored
+            Not used, present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples (default: all 1). Used by k-means++,
+            random-points, the means and the inertia.
+
+        Returns
+        -------
+        self : KMeans
+            Fitted estimator.
+        """
+        init_kind, init = self._check_params()
+        X = _validate_data(self, X, reset=True, dtype=DATA_DTYPES, order="C",
+                           accept_sparse=False)
+        n_samples, n_features = X.shape
+        n_clusters = int(self.n_clusters)
+        check_n_clusters_vs_samples(n_clusters, n_samples)
+        sample_weight = check_sample_weight(sample_weight, n_samples)
+        n_init = self._resolve_n_init(init_kind, init if init_kind == "method" else None)
+        dtype = compute_dtype(X.dtype)
+
+        if init_kind == "file":
+            init = check_centers(read_centroids(init), n_clusters, n_features, dtype,
+                                 source=os.fspath(init))
+        elif init_kind == "array":
+            init = check_centers(init, n_clusters, n_features, dtype)
+
+        mean, var, lo, hi = column_stats(X)
+        tol = float(np.mean(var) * self.tol) if self.tol else 0.0
+        shift = mean.astype(dtype)
+        random_state = check_random_state(self.random_state)
+        kernel = _choose_kernel(self.algorithm, n_clusters, n_features)
+
+        best = None
+        for run in range(n_init):
+            if init_kind in ("array", "file"):
+                centers = init
+            elif init_kind == "callable":
+                centers = check_centers(init(X, n_clusters, random_state=random_state),
+                                        n_clusters, n_features, dtype)
+            elif init == "k-means++":
+                centers, _ = _kmeans_plusplus(X, n_clusters, sample_weight, random_state, shift)
+            elif init == "random":
+                centers = _random_uniform(lo, hi, n_clusters, random_state, dtype)
+            else:  # "random-points"
+                centers = _random_points(X, n_clusters, sample_weight, random_state, dtype)
+            if self.verbose:
+                print("Initialization complete" + (f" (run {run + 1} of {n_init})" if n_init > 1 else ""))
+            result = kmeans_single(
+                X, sample_weight, centers - shift, shift=shift, max_iter=int(self.max_iter),
+                tol=tol, empty_clusters=self.empty_clusters,
+                record_history=bool(self.record_history), verbose=int(self.verbose),
+                kernel_factory=kernel)
+            # As scikit-learn: a later run wins only with a lower inertia *and* a
+            # different clustering (not just rounding on the same partition).
+            if best is None or (result.inertia < best.inertia
+                                and not _is_same_clustering(result.labels, best.labels)):
+                best = result
+
+        n_centers = best.centers.shape[0]
+        expected = n_centers if self.empty_clusters == "drop" else n_clusters
+        distinct = np.unique(best.labels).size
+        if distinct < expected:
+            warnings.warn(
+                f"Number of distinct clusters ({distinct}) found smaller than n_clusters "
+                f"({expected}). Possibly due to duplicate points in X.",
+                ConvergenceWarning, stacklevel=2)
+
+        self.cluster_centers_ = best.centers
+        self._n_features_out = n_centers
+        self.labels_ = best.labels
+        self.inertia_ = float(best.inertia)
+        self.n_iter_ = int(best.n_iter)
+        self.converged_ = bool(best.converged)
+        if self.record_history:
+            self.history_ = best.history
+        elif "history_" in self.__dict__:
+            del self.history_  # left over from an earlier fit with record_history=True
+        return self
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit, then return ``labels_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,), dtype int32
+        """
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def fit_transform(self, X, y=None, sample_weight=None):
+        """Fit, then return the distances of ``X`` to the centroids (see ``transform``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, k_final)
+        """
+        self.fit(X, sample_weight=sample_weight)
+        return self._transform(self._check_test_data(X))
+
+    # ---------------------------------------------------------------- predict
+
+    def predict(self, X):
+        """Index of the nearest centroid of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            uint8, float32 or float64 (others converted to float64).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,), dtype int32
+            Rows of ``cluster_centers_``; the first one on exact ties.
+        """
+        check_is_fitted(self)
+        X = self._check_test_data(X)
+        return labels_inertia(X, self.cluster_centers_, return_inertia=False)
+
+    def transform(self, X):
+        """Euclidean distances of every sample to every centroid.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, k_final)
+            float32 when both ``X`` (float32 or uint8) and the centroids are float32,
+            float64 otherwise.
+        """
+        check_is_fitted(self)
+        return self._transform(self._check_test_data(X))
+
+    def _transform(self, X):
+        return np.sqrt(squared_distances(X, self.cluster_centers_))
+
+    def score(self, X, y=None, sample_weight=None):
+        """Opposite of the inertia of ``X`` on the fitted centroids.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+            ``-sum(w * ||x - nearest centroid||^2)``.
+        """
+        check_is_fitted(self)
+        X = self._check_test_data(X)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        _, inertia = labels_inertia(X, self.cluster_centers_, sample_weight)
+        return -inertia
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,175 @@
+"""Initial centroids: greedy k-means++, random values, random points, given array or file.
+
+``kmeans_plusplus`` is public and validates its input, like scikit-learn's; the
+``_``-prefixed functions take prepared arrays (as the estimator has them) and check
+nothing.
+
+Methods (``KMeans(init=...)``):
+
+``"k-means++"``
+    Greedy k-means++ (Arthur & Vassilvitskii 2007, with scikit-learn's greedy
+    trials): the first centre is a point drawn with probability proportional to its
+    weight; each next one is the best of ``2 + int(log k)`` points drawn with
+    probability proportional to ``weight * D(x)^2`` (``D``: distance to the nearest
+    centre chosen so far), "best" meaning the lowest resulting potential.
+``"random"``
+    Each coordinate uniform between the smallest and largest value of that feature in
+    the data (random pixels in the data's range).
+``"random-points"``
+    ``k`` distinct samples drawn without replacement with probability proportional to
+    their weight (scikit-learn's ``"random"``).
+array of shape (k, n_features), or the path of a CSV / ``.npy`` file of centroids
+    Used as given (see :func:`pixelmeans.cluster.io.read_centroids` for the file).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from pixelmeans.cluster._validation import (
+    check_data,
+    check_int,
+    check_n_clusters_vs_samples,
+    check_sample_weight,
+)
+from pixelmeans.cluster.kernels import column_stats, compute_dtype, squared_distances
+
+__all__ = ["INIT_METHODS", "kmeans_plusplus"]
+
+#: Names accepted by ``KMeans(init=...)``; any other string is a file path.
+INIT_METHODS = ("k-means++", "random", "random-points")
+
+
+def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
+                    n_local_trials=None):
+    """Choose ``n_clusters`` initial centres from ``X`` by greedy k-means++.
+
+    The same algorithm, random draws and return values as
+    ``sklearn.cluster.kmeans_plusplus``; distances are computed in chunks without a
+    float copy of ``X``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The data to pick seeds from. uint8, float32 and float64 are used as they
+        are; other numbers are converted to float64.
+    n_clusters : int
+        Number of centres to choose, ``1 <= n_clusters <= n_samples``.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the points (default: all 1).
+    random_state : int, RandomState instance or None, default=None
+        Determines the random draws. An int makes the result reproducible.
+    n_local_trials : int, default=None
+        Candidates tried for each centre after the first; the one lowering the
+        potential most is kept. None means ``2 + int(log(n_clusters))``; 1 gives
+        plain (non-greedy) k-means++.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+        The chosen rows of ``X``; dtype float32 for uint8 and float32 data, float64
+        otherwise.
+    indices : ndarray of shape (n_clusters,), dtype int64
+        Their row indices: ``X[indices[i]] == centers[i]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pixelmeans import kmeans_plusplus
+    >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]], dtype=float)
+    >>> centers, indices = kmeans_plusplus(X, n_clusters=2, random_state=0)
+    >>> centers.shape, indices.shape
+    ((2, 2), (2,))
+    """
+    X = check_data(X)
+    n_clusters = check_int(n_clusters, "n_clusters", 1)
+    check_n_clusters_vs_samples(n_clusters, X.shape[0])
+    if n_local_trials is not None:
+        n_local_trials = check_int(n_local_trials, "n_local_trials", 1)
+    sample_weight = check_sample_weight(sample_weight, X.shape[0])
+    random_state = check_random_state(random_state)
+    dtype = compute_dtype(X.dtype)
+    shift = column_stats(X)[0].astype(dtype)
+    return _kmeans_plusplus(X, n_clusters, sample_weight, random_state, shift,
+                            n_local_trials=n_local_trials)
+
+
+def _kmeans_plusplus(X, n_clusters, sample_weight, random_state, shift, n_local_trials=None):
+    """Greedy k-means++ on prepared arrays.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), dtype uint8, float32 or float64
+    n_clusters : int
+    sample_weight : ndarray of shape (n_samples,), dtype float64
+    random_state : numpy.random.RandomState
+    shift : ndarray of shape (n_features,), dtype float32 or float64
+        Used for the distance computation (accuracy); its dtype is the compute dtype.
+    n_local_trials : int or None
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features), dtype of ``shift``
+    indices : ndarray of shape (n_clusters,), dtype int64
+    """
+    n_samples, n_features = X.shape
+    dtype = shift.dtype
+    if n_local_trials is None:
+        n_local_trials = 2 + int(np.log(n_clusters))
+
+    indices = np.full(n_clusters, -1, dtype=np.int64)
+    center_id = random_state.choice(n_samples, p=sample_weight / sample_weight.sum())
+    indices[0] = center_id
+
+    def distances_to(rows):
+        d2 = squared_distances(X, X[rows], shift=shift, dtype=dtype)
+        return d2.astype(np.float64)
+
+    closest_dist_sq = distances_to([center_id])[:, 0]
+    current_pot = closest_dist_sq @ sample_weight
+
+    for c in range(1, n_clusters):
+        rand_vals = random_state.uniform(size=n_local_trials) * current_pot
+        candidate_ids = np.searchsorted(np.cumsum(sample_weight * closest_dist_sq), rand_vals)
+        np.clip(candidate_ids, None, n_samples - 1, out=candidate_ids)
+
+        dist_to_candidates = distances_to(candidate_ids)  # (n_samples, n_local_trials)
+        np.minimum(closest_dist_sq[:, None], dist_to_candidates, out=dist_to_candidates)
+        candidates_pot = sample_weight @ dist_to_candidates
+
+        best = int(np.argmin(candidates_pot))
+        current_pot = candidates_pot[best]
+        closest_dist_sq = np.ascontiguousarray(dist_to_candidates[:, best])
+        indices[c] = candidate_ids[best]
+
+    centers = np.asarray(X[indices], dtype=dtype)
+    return np.ascontiguousarray(centers), indices
+
+
+def _random_uniform(lo, hi, n_clusters, random_state, dtype):
+    """``n_clusters`` points with each coordinate uniform in ``[lo_j, hi_j]``.
+
+    Parameters
+    ----------
+    lo, hi : ndarray of shape (n_features,), dtype float64
+        Per-feature minimum and maximum of the data.
+
+    Returns
+    -------
+    ndarray of shape (n_clusters, n_features), dtype ``dtype``
+    """
+    u = random_state.uniform(size=(n_clusters, lo.shape[0]))
+    return (lo + u * (hi - lo)).astype(dtype)
+
+
+def _random_points(X, n_clusters, sample_weight, random_state, dtype):
+    """``n_clusters`` distinct rows of ``X``, drawn with probability ∝ weight.
+
+    Returns
+    -------
+    ndarray of shape (n_clusters, n_features), dtype ``dtype``
+    """
+    seeds = random_state.choice(X.shape[0], size=n_clusters, replace=False,
+                                p=sample_weight / sample_weight.sum())
+    return np.ascontiguousarray(np.asarray(X[seeds], dtype=dtype))

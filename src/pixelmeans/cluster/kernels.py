@@ -1,0 +1,425 @@
+"""Compiled per-step kernels of k-means: chunked distances, assignment, sums, column statistics.
+
+Everything here takes plain arrays that the public edge has already validated; nothing
+checks its input. The estimator never calls a kernel directly: it goes through a
+*step kernel* object (:class:`LloydKernel` here) whose one method does one fused
+E-step plus the sums the M-step needs. A faster exact kernel (Elkan, Hamerly, Yinyang;
+see issue 6) is another class with the same :meth:`LloydKernel.step` contract and
+slots in without touching :mod:`pixelmeans.cluster.estimator`.
+
+Numerics, shared by every kernel:
+
+* The data ``X`` is read in chunks of rows and each chunk is converted to the
+  *compute dtype* and shifted (``x - shift``) into a small per-thread buffer. ``X``
+  itself is never copied: uint8 pixels stay uint8, float32 stays float32.
+* Squared distances use ``||x||^2 - 2 x.c + ||c||^2`` with the product done by BLAS
+  (``gemm``) in the compute dtype on the shifted chunk. Shifting by (about) the data
+  mean is what scikit-learn does too; it keeps the cancellation in that formula
+  small. Only the comparison of distances (argmin) relies on this trick.
+* The distance of a point to the centre it was assigned (``sqdist``; inertia,
+  relocation of empty clusters) is recomputed directly as ``sum((x - c)^2)`` with
+  float64 accumulation, and the per-cluster sums of the M-step are float64.
+* Work is split into a number of *blocks* that depends only on the data shape, never
+  on the number of threads, and partial results are reduced in block order: a result
+  does not depend on how many threads ran it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = [
+    "COMPUTE_DTYPES",
+    "LloydKernel",
+    "StepSums",
+    "chunk_rows",
+    "column_stats",
+    "compute_dtype",
+    "labels_inertia",
+    "n_blocks",
+    "squared_distances",
+]
+
+#: dtypes the kernels compute in. uint8 data computes in float32.
+COMPUTE_DTYPES = (np.float32, np.float64)
+
+# Reassociation lets LLVM vectorise the float reductions (dot products, sums of
+# squares); no "nnan"/"ninf": comparisons keep their IEEE meaning.
+_FASTMATH = {"reassoc", "contract", "nsz"}
+
+# Partial sums per block cost n_blocks * k * d float64; keep them under this.
+_BLOCK_SUMS_BYTES = 64 * 2**20
+_MAX_BLOCKS = 16
+# Target size of one chunk buffer (rows x features in the compute dtype): it and the
+# chunk's distances should stay in a core's L2 cache.
+_CHUNK_BYTES = 256 * 2**10
+
+
+def compute_dtype(dtype) -> np.dtype:
+    """The float dtype a kernel computes in for data of ``dtype``.
+
+    float32 and uint8 compute in float32; everything else in float64.
+    """
+    dtype = np.dtype(dtype)
+    if dtype == np.float32 or dtype == np.uint8:
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def chunk_rows(n_features: int, itemsize: int) -> int:
+    """Rows per chunk: about 256 KiB of buffer, between 16 and 256 rows."""
+    return int(min(256, max(16, _CHUNK_BYTES // max(1, n_features * itemsize))))
+
+
+def n_blocks(n_samples: int, n_clusters: int, n_features: int, chunk: int) -> int:
+    """Number of work blocks: a function of the shapes only (never of the thread count)."""
+    n_chunks = -(-n_samples // chunk)
+    by_memory = max(1, _BLOCK_SUMS_BYTES // max(1, n_clusters * n_features * 8))
+    return int(max(1, min(n_chunks, _MAX_BLOCKS, by_memory)))
+
+
+# ---------------------------------------------------------------------------
+# compiled kernels
+
+
+@njit(parallel=True, cache=True, fastmath=_FASTMATH)
+def _lloyd_pass(X, shift, weights, centers, centers_t, centers_sqnorm, labels, sqdist,
+                sums, weight_sums, changed, chunk, want_sqdist, want_sums):  # pragma: no cover
+    n, d = X.shape
+    k = centers.shape[0]
+    nb = changed.shape[0]
+    n_chunks = (n + chunk - 1) // chunk
+    per_block = (n_chunks + nb - 1) // nb
+    for b in prange(nb):
+        buf = np.empty((chunk, d), dtype=centers.dtype)
+        dots = np.empty((chunk, k), dtype=centers.dtype)
+        n_changed = 0
+        if want_sums:
+            sums[b, :, :] = 0.0
+            weight_sums[b, :] = 0.0
+        c_end = min(n_chunks, (b + 1) * per_block)
+        for c in range(b * per_block, c_end):
+            s = c * chunk
+            m = min(n, s + chunk) - s
+            for i in range(m):
+                for j in range(d):
+                    buf[i, j] = X[s + i, j] - shift[j]
+            if m == chunk:
+                np.dot(buf, centers_t, dots)
+            else:
+                dots[:m] = np.dot(buf[:m], centers_t)
+            for i in range(m):
+                best = centers_sqnorm[0] - 2 * dots[i, 0]
+                lab = 0
+                for j in range(1, k):
+                    v = centers_sqnorm[j] - 2 * dots[i, j]
+                    if v < best:
+                        best = v
+                        lab = j
+                if labels[s + i] != lab:
+                    n_changed += 1
+                    labels[s + i] = lab
+                if want_sqdist:
+                    acc = 0.0
+                    for j in range(d):
+                        t = np.float64(buf[i, j]) - centers[lab, j]
+                        acc += t * t
+                    sqdist[s + i] = acc
+                if want_sums:
+                    w = weights[s + i]
+                    weight_sums[b, lab] += w
+                    for j in range(d):
+                        sums[b, lab, j] += w * buf[i, j]
+        changed[b] = n_changed
+
+
+@njit(parallel=True, cache=True, fastmath=_FASTMATH)
+def _sqdist_pass(X, shift, centers_t, centers_sqnorm, out, chunk, nb):  # pragma: no cover
+    n, d = X.shape
+    k = centers_t.shape[1]
+    n_chunks = (n + chunk - 1) // chunk
+    per_block = (n_chunks + nb - 1) // nb
+    for b in prange(nb):
+        buf = np.empty((chunk, d), dtype=centers_t.dtype)
+        dots = np.empty((chunk, k), dtype=centers_t.dtype)
+        xsq = np.empty(chunk)
+        c_end = min(n_chunks, (b + 1) * per_block)
+        for c in range(b * per_block, c_end):
+            s = c * chunk
+            m = min(n, s + chunk) - s
+            for i in range(m):
+                acc = 0.0
+                for j in range(d):
+                    v = X[s + i, j] - shift[j]
+                    buf[i, j] = v
+                    acc += np.float64(v) * v
+                xsq[i] = acc
+            if m == chunk:
+                np.dot(buf, centers_t, dots)
+            else:
+                dots[:m] = np.dot(buf[:m], centers_t)
+            for i in range(m):
+                for j in range(k):
+                    v = xsq[i] + centers_sqnorm[j] - 2.0 * dots[i, j]
+                    out[s + i, j] = v if v > 0.0 else 0.0
+
+
+@njit(parallel=True, cache=True)
+def _column_pass(X, center, nb, chunk):  # pragma: no cover
+    # Per block: column sums of (x - center), of (x - center)^2, minimum and maximum.
+    n, d = X.shape
+    n_chunks = (n + chunk - 1) // chunk
+    per_block = (n_chunks + nb - 1) // nb
+    s1 = np.zeros((nb, d))
+    s2 = np.zeros((nb, d))
+    lo = np.full((nb, d), np.inf)
+    hi = np.full((nb, d), -np.inf)
+    for b in prange(nb):
+        r_end = min(n, (b + 1) * per_block * chunk)
+        for r in range(b * per_block * chunk, r_end):
+            for j in range(d):
+                x = np.float64(X[r, j])
+                v = x - center[j]
+                s1[b, j] += v
+                s2[b, j] += v * v
+                if x < lo[b, j]:
+                    lo[b, j] = x
+                if x > hi[b, j]:
+                    hi[b, j] = x
+    return s1, s2, lo, hi
+
+
+# ---------------------------------------------------------------------------
+# thin Python wrappers (array in, array out)
+
+
+def _blas_single_thread():
+    """Context limiting BLAS to one thread: the kernels parallelise over chunks."""
+    from pixelmeans.cluster._threads import blas_single_thread
+
+    return blas_single_thread()
+
+
+def _prepare_centers(shifted: np.ndarray, dtype: np.dtype):
+    """Shifted centres (k, d), their transpose (d, k) and squared norms (k,), in ``dtype``."""
+    shifted = np.ascontiguousarray(shifted, dtype=dtype)
+    shifted_t = np.ascontiguousarray(shifted.T)
+    sqnorm = np.einsum("ij,ij->i", shifted, shifted, dtype=np.float64).astype(dtype)
+    return shifted, shifted_t, sqnorm
+
+
+def column_stats(X: np.ndarray):
+    """Per-feature mean, variance, minimum and maximum of ``X``, without a float copy.
+
+    Two chunked passes (mean, then squared deviations from it) with float64
+    accumulation.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), dtype uint8, float32 or float64
+        C-contiguous data.
+
+    Returns
+    -------
+    mean, var, minimum, maximum : ndarray of shape (n_features,), dtype float64
+        ``var`` is the population variance (``ddof=0``), as ``np.var``.
+    """
+    n, d = X.shape
+    chunk = chunk_rows(d, 8)
+    nb = n_blocks(n, 1, d, chunk)
+    s1, _, lo, hi = _column_pass(X, np.zeros(d), nb, chunk)
+    mean = s1.sum(axis=0) / n
+    s1, s2, _, _ = _column_pass(X, mean, nb, chunk)
+    dev = s1.sum(axis=0)
+    # Corrected two-pass variance: the second term removes the rounding left in `mean`.
+    var = (s2.sum(axis=0) - dev * dev / n) / n
+    np.maximum(var, 0.0, out=var)
+    return mean + dev / n, var, lo.min(axis=0), hi.max(axis=0)
+
+
+def default_shift(centers: np.ndarray, dtype) -> np.ndarray:
+    """The shift used outside fitting: the mean of the centres, in ``dtype``.
+
+    It depends on the centres only, so predicting a row never depends on which other
+    rows came with it.
+    """
+    return np.asarray(centers, dtype=np.float64).mean(axis=0).astype(dtype)
+
+
+def squared_distances(X: np.ndarray, centers: np.ndarray, *, shift: np.ndarray | None = None,
+                      dtype=None) -> np.ndarray:
+    """Squared Euclidean distances between every row of ``X`` and every centre.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), dtype uint8, float32 or float64
+        C-contiguous data.
+    centers : ndarray of shape (n_clusters, n_features)
+        Centres, in the same coordinates as ``X``.
+    shift : ndarray of shape (n_features,), optional
+        Subtracted from both sides before the product (accuracy only). Default: the
+        mean of ``centers``.
+    dtype : {float32, float64}, optional
+        Compute and output dtype. Default: ``compute_dtype`` of ``X`` and ``centers``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_clusters), dtype ``dtype``
+        Clipped at 0 (the product trick can round slightly below).
+    """
+    if dtype is None:
+        dtype = np.result_type(compute_dtype(X.dtype), compute_dtype(centers.dtype))
+    dtype = np.dtype(dtype)
+    if shift is None:
+        shift = default_shift(centers, dtype)
+    shift = np.ascontiguousarray(shift, dtype=dtype)
+    shifted = np.asarray(centers, dtype=np.float64) - shift
+    _, centers_t, sqnorm = _prepare_centers(shifted, dtype)
+    n, d = X.shape
+    out = np.empty((n, centers_t.shape[1]), dtype=dtype)
+    if n == 0:
+        return out
+    chunk = chunk_rows(d, dtype.itemsize)
+    with _blas_single_thread():
+        _sqdist_pass(X, shift, centers_t, sqnorm, out, chunk, n_blocks(n, 1, d, chunk))
+    return out
+
+
+def labels_inertia(X: np.ndarray, centers: np.ndarray, sample_weight: np.ndarray | None = None,
+                   *, return_inertia: bool = True):
+    """E-step: the nearest centre of every row of ``X`` and, optionally, the inertia.
+
+    This is what ``predict`` and ``score`` do and what a fit does after its last
+    step, so that ``labels_`` equals ``predict`` on the training data bit for bit.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), dtype uint8, float32 or float64
+        C-contiguous data.
+    centers : ndarray of shape (n_clusters, n_features)
+        Centres in the coordinates of ``X``.
+    sample_weight : ndarray of shape (n_samples,), dtype float64, optional
+        Weights for the inertia. Default: all ones.
+    return_inertia : bool, default=True
+        Also return the inertia.
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,), dtype int32
+        Index of the nearest centre (the first one on exact ties).
+    inertia : float
+        ``sum(w * ||x - c_label||^2)``, accumulated in float64. Only if
+        ``return_inertia``.
+    """
+    dtype = np.result_type(compute_dtype(X.dtype), compute_dtype(centers.dtype))
+    shift = default_shift(centers, dtype)
+    n = X.shape[0]
+    if sample_weight is None:
+        sample_weight = np.ones(n)
+    kernel = LloydKernel(X, sample_weight, shift, n_clusters=centers.shape[0], dtype=dtype)
+    labels = np.full(n, -1, dtype=np.int32)
+    shifted = np.asarray(centers, dtype=np.float64) - shift
+    res = kernel.step(shifted.astype(dtype), labels, want_sums=False, want_sqdist=return_inertia)
+    if return_inertia:
+        return labels, res.inertia
+    return labels
+
+
+class StepSums:
+    """What one E-step hands to the M-step.
+
+    Attributes
+    ----------
+    n_changed : int
+        Points whose label changed in this E-step (labels that were -1 count).
+    inertia : float
+        ``sum(w * sqdist)``: the inertia of this assignment (NaN if not computed).
+    sqdist : ndarray of shape (n_samples,), dtype float64
+        Squared distance of each point to the centre it was assigned (a buffer the
+        kernel reuses: copy it to keep it).
+    sums : ndarray of shape (n_clusters, n_features), dtype float64
+        Weighted sums of the shifted points of each cluster.
+    weight_sums : ndarray of shape (n_clusters,), dtype float64
+        Total weight of each cluster.
+    """
+
+    __slots__ = ("n_changed", "inertia", "sqdist", "sums", "weight_sums")
+
+    def __init__(self, n_changed, inertia, sqdist, sums, weight_sums):
+        self.n_changed = n_changed
+        self.inertia = inertia
+        self.sqdist = sqdist
+        self.sums = sums
+        self.weight_sums = weight_sums
+
+
+class LloydKernel:
+    """The exhaustive (Lloyd) step kernel: every point against every centre, each step.
+
+    Holds the buffers of one fit so that steps allocate nothing of size ``n * d``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), dtype uint8, float32 or float64
+        C-contiguous data, never modified or copied.
+    sample_weight : ndarray of shape (n_samples,), dtype float64
+    shift : ndarray of shape (n_features,), dtype ``dtype``
+        Subtracted from every row before any arithmetic; centres passed to
+        :meth:`step` are in these shifted coordinates.
+    n_clusters : int
+        Initial number of centres (the buffers shrink when centres are dropped).
+    dtype : {float32, float64}
+        Compute dtype; centres passed to :meth:`step` have it.
+    """
+
+    def __init__(self, X, sample_weight, shift, n_clusters, dtype):
+        self.X = X
+        self.sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
+        self.dtype = np.dtype(dtype)
+        self.shift = np.ascontiguousarray(shift, dtype=self.dtype)
+        n, d = X.shape
+        self.chunk = chunk_rows(d, self.dtype.itemsize)
+        self.sqdist = np.zeros(n)
+        self._alloc(n_clusters)
+
+    def _alloc(self, k):
+        n, d = self.X.shape
+        self.n_blocks = n_blocks(n, k, d, self.chunk)
+        self._sums = np.zeros((self.n_blocks, k, d))
+        self._weight_sums = np.zeros((self.n_blocks, k))
+        self._changed = np.zeros(self.n_blocks, dtype=np.int64)
+
+    def step(self, centers, labels, *, want_sums=True, want_sqdist=True) -> StepSums:
+        """One E-step against ``centers``, fused with the sums of the M-step.
+
+        Parameters
+        ----------
+        centers : ndarray of shape (k, n_features), dtype ``self.dtype``
+            Centres in shifted coordinates.
+        labels : ndarray of shape (n_samples,), dtype int32
+            Previous labels (or -1); overwritten with the new ones.
+        want_sums, want_sqdist : bool
+            Skip the per-cluster sums / the exact distances when not needed.
+
+        Returns
+        -------
+        StepSums
+        """
+        k = centers.shape[0]
+        if k != self._sums.shape[1]:
+            self._alloc(k)
+        if self.X.shape[0] == 0:
+            return StepSums(0, 0.0, self.sqdist, np.zeros((k, self.X.shape[1])), np.zeros(k))
+        shifted, shifted_t, sqnorm = _prepare_centers(centers, self.dtype)
+        with _blas_single_thread():
+            _lloyd_pass(self.X, self.shift, self.sample_weight, shifted, shifted_t, sqnorm,
+                        labels, self.sqdist, self._sums, self._weight_sums, self._changed,
+                        self.chunk, want_sqdist, want_sums)
+        inertia = float(self.sqdist @ self.sample_weight) if want_sqdist else float("nan")
+        if want_sums:
+            sums = self._sums.sum(axis=0)
+            weight_sums = self._weight_sums.sum(axis=0)
+        else:
+            sums = weight_sums = None
+        return StepSums(int(self._changed.sum()), inertia, self.sqdist, sums, weight_sums)

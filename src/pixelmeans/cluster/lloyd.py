@@ -1,0 +1,149 @@
+"""One run of batch k-means from given initial centres (no validation: arrays in).
+
+The loop is scikit-learn's ``_kmeans_single_lloyd``: assign every point to its
+nearest centre, move every centre to the mean of its points, stop when no label
+changed ("strict convergence") or when the centres moved less than ``tol`` in total
+(sum of squared shifts), or after ``max_iter`` steps; then assign once more so that
+the labels and the inertia belong to the final centres.
+
+What a step costs is the step kernel's business (``kernel_factory``); this module
+only sequences steps, applies the empty-cluster policy and keeps the history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pixelmeans.cluster.history import KMeansStep
+from pixelmeans.cluster.kernels import LloydKernel, labels_inertia
+from pixelmeans.cluster.update import center_shift_total, update_centers
+
+__all__ = ["SingleRun", "kmeans_single"]
+
+
+@dataclass
+class SingleRun:
+    """Result of :func:`kmeans_single`.
+
+    Attributes
+    ----------
+    centers : ndarray of shape (k_final, n_features), dtype float32 or float64
+        Final centres in the coordinates of the data.
+    labels : ndarray of shape (n_samples,), dtype int32
+        Nearest final centre of each point (rows of ``centers``).
+    inertia : float
+        Weighted sum of squared distances to the final centres (float64 sum).
+    n_iter : int
+        Steps run.
+    converged : bool
+        False when it stopped at ``max_iter``.
+    ids : ndarray of shape (k_final,), dtype int64
+        Index of the initial centre each final centre descends from.
+    history : list of KMeansStep or None
+    """
+
+    centers: np.ndarray
+    labels: np.ndarray
+    inertia: float
+    n_iter: int
+    converged: bool
+    ids: np.ndarray
+    history: list | None
+
+
+def _original(centers, shift):
+    return centers + shift
+
+
+def kmeans_single(X, sample_weight, centers_init, *, shift, max_iter=300, tol=0.0,
+                  empty_clusters="relocate", record_history=False, verbose=0,
+                  kernel_factory=LloydKernel) -> SingleRun:
+    """A single run of k-means (Lloyd's iteration), preparation done by the caller.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), dtype uint8, float32 or float64
+        C-contiguous, finite data; never modified or copied.
+    sample_weight : ndarray of shape (n_samples,), dtype float64
+        Non-negative weights with a positive sum.
+    centers_init : ndarray of shape (n_clusters, n_features), dtype of ``shift``
+        Initial centres, already shifted (``c - shift``).
+    shift : ndarray of shape (n_features,), dtype float32 or float64
+        Subtracted from the data inside the kernels (the data mean); its dtype is
+        the compute dtype.
+    max_iter : int, default=300
+    tol : float, default=0.0
+        Absolute tolerance on the sum of squared centre shifts (the estimator scales
+        its relative ``tol`` by the mean variance of the data).
+    empty_clusters : {"relocate", "drop", "keep"}, default="relocate"
+        See :mod:`pixelmeans.cluster.update`.
+    record_history : bool, default=False
+        Keep a :class:`KMeansStep` per step (the initial centres first).
+    verbose : int, default=0
+        >= 1: one line per step and a final line.
+    kernel_factory : callable, default=LloydKernel
+        ``kernel_factory(X, sample_weight, shift, n_clusters, dtype)`` returning an
+        object whose ``step(centers, labels)`` returns a
+        :class:`~pixelmeans.cluster.kernels.StepSums`.
+
+    Returns
+    -------
+    SingleRun
+    """
+    dtype = shift.dtype
+    n_samples = X.shape[0]
+    centers = np.array(centers_init, dtype=dtype, order="C")
+    ids = np.arange(centers.shape[0], dtype=np.int64)
+    labels = np.full(n_samples, -1, dtype=np.int32)
+    kernel = kernel_factory(X, sample_weight, shift, centers.shape[0], dtype)
+
+    history = None
+    if record_history:
+        history = [KMeansStep(0, _original(centers, shift), ids, float("nan"), 0)]
+
+    converged = False
+    for i in range(max_iter):
+        step = kernel.step(centers, labels)
+        new_centers, keep, n_empty = update_centers(
+            centers, step.sums, step.weight_sums, empty_clusters,
+            relocate_args=(X, shift, sample_weight, labels, step.sqdist),
+        )
+        moved = center_shift_total(centers, new_centers, keep)
+        if keep is not None:
+            # Renumber labels to the surviving rows; points of a dropped cluster
+            # (possible only with zero weight) get -1 until the next assignment.
+            remap = np.full(centers.shape[0], -1, dtype=np.int32)
+            remap[keep] = np.arange(int(keep.sum()), dtype=np.int32)
+            labels = remap[labels]
+            ids = ids[keep]
+        centers = new_centers
+
+        if record_history:
+            history.append(KMeansStep(i + 1, _original(centers, shift), ids,
+                                      step.inertia, step.n_changed))
+        if verbose:
+            empty_note = ""
+            if n_empty:
+                verb = {"relocate": "relocated", "drop": "dropped", "keep": "kept"}[empty_clusters]
+                empty_note = f", {n_empty} empty cluster{'s' if n_empty > 1 else ''} {verb}"
+            print(f"Step {i + 1}: inertia {step.inertia:.6g}, {step.n_changed} points "
+                  f"changed, centre shift {moved:.3g}{empty_note}")
+
+        if step.n_changed == 0:
+            converged = True  # strict convergence: the assignment did not change
+            break
+        if moved <= tol:
+            converged = True
+            break
+
+    n_iter = i + 1
+    final_centers = _original(centers, shift)
+    final_labels, inertia = labels_inertia(X, final_centers, sample_weight)
+    if verbose:
+        if converged:
+            print(f"K-means converged after {n_iter} steps.")
+        else:
+            print(f"K-means stopped at max_iter={max_iter} steps without converging.")
+    return SingleRun(final_centers, final_labels, inertia, n_iter, converged, ids, history)
