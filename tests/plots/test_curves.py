@@ -51,3 +51,15 @@ def test_line_figure_series_errors_and_gaps():
     open_image(figure_png_bytes(fig, dpi=50))
     single = line_figure([1, 2, 3], [0.5, 0.6, 0.7], ylabel="ARI", logx=False)
     assert single.axes[0].get_legend() is None
+
+
+def test_degenerate_sweeps_render_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for fig in (line_figure([5, 7, 10], {"ARI": [np.nan] * 3}),   # one restart: no stability
+                    line_figure([10], [0.06]),
+                    elbow_figure([10], [2.3e6], fit_time=[3.0]),
+                    accuracy_vs_k_figure([5, 7], [np.nan, None], None)):
+            figure_png_bytes(fig, dpi=30)

@@ -40,3 +40,17 @@ def test_run_report_without_animation_says_why(tmp_path):
 def test_run_report_tolerates_a_sparse_summary(tmp_path):
     html = write_run_report(tmp_path / "r.html", summary={}, figures={}).read_text(encoding="utf-8")
     assert parse(html).problems == [] and "<h2>Centroids</h2>" in html
+
+
+def test_first_and_last_frames_are_picked_by_step_number(tmp_path):
+    figures = run_figures(animation=True)
+    steps = sorted(n for n in figures if n.startswith("steps/"))
+    first, last = figures[steps[0]], figures[steps[-1]]
+    for n in steps:
+        del figures[n]
+    figures["steps/step999.png"], figures["steps/step1000.png"], figures["steps/step000.png"] = figures["centroids.png"], last, first
+    html = write_run_report(tmp_path / "r.html", summary=run_summary(), figures=figures).read_text(encoding="utf-8")
+    import base64
+    uris = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    decoded = [base64.b64decode(u) for u in uris]
+    assert decoded.index(first) < decoded.index(last)  # step000 first, step1000 (not step999) last

@@ -199,6 +199,7 @@ def accuracy_vs_k_figure(ks, train, test=None, *, title: str | None = None,
     ys = {"train": train}
     if test is not None:
         ys["test"] = test
-    lo = np.nanmin(np.concatenate([np.asarray(v, dtype=float).reshape(-1) for v in ys.values()]))
-    bottom = 0.0 if not np.isfinite(lo) else max(0.0, np.floor((lo - 0.05) * 10) / 10)
+    values = np.concatenate([np.asarray(v, dtype=float).reshape(-1) for v in ys.values()])
+    finite = values[np.isfinite(values)]
+    bottom = max(0.0, np.floor((finite.min() - 0.05) * 10) / 10) if finite.size else 0.0
     return line_figure(ks, ys, ylabel=ylabel, title=title, logx=logx, ylim=(bottom, 1.0))

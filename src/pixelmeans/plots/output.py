@@ -22,7 +22,7 @@ from pixelmeans import fileio
 DEFAULT_DPI = 120
 
 
-def figure_png_bytes(fig: Figure, *, dpi: float | None = None) -> bytes:
+def figure_png_bytes(fig: Figure, dpi: float | None = None) -> bytes:
     """Render a figure to PNG bytes with the Agg canvas.
 
     Parameters
@@ -44,7 +44,7 @@ def figure_png_bytes(fig: Figure, *, dpi: float | None = None) -> bytes:
     return buf.getvalue()
 
 
-def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: float | None = None) -> bytes:
+def save_figure(fig: Figure, path: str | os.PathLike, dpi: float | None = None) -> bytes:
     """Write a figure as a PNG file, atomically.
 
     Parameters

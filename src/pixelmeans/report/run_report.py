@@ -41,7 +41,12 @@ _NO_LABELS = "The data has no labels, so the accuracy figures and the confusion 
 
 
 def _steps(figures: Mapping[str, bytes]) -> list[str]:
-    return sorted(name for name in figures if re.fullmatch(r"steps/[^/]+\.png", name))
+    """The step frames' names in step order (by the number in the name: step999 < step1000)."""
+    def number(name: str) -> tuple[int, str]:
+        digits = re.findall(r"\d+", name)
+        return (int(digits[-1]) if digits else -1, name)
+
+    return sorted((name for name in figures if re.fullmatch(r"steps/[^/]+\.png", name)), key=number)
 
 
 def _still_width(png: bytes) -> int | None:
