@@ -21,7 +21,7 @@ from pixelmeans.errors import InputError
 
 
 def knee_point(ks, values, *, curve: str = "auto", log_x: bool = False,
-               min_gap: float = 1e-3):
+               min_gap: float = 1e-3) -> int | float | None:
     """The x value at the knee of ``values`` against ``ks``.
 
     Parameters
