@@ -65,11 +65,20 @@ class Stopwatch:
 
 
 def load_splits(config: RunConfig):
-    """Return ``(train, test)`` datasets; ``test`` is None for a user file or folder."""
+    """Return ``(train, test)`` datasets.
+
+    A user file or folder with train and test parts (keras NPZ, IDX folder) gives
+    both; one without parts is all training data and ``test`` is None.
+    """
     from pixelmeans.data import load_dataset, load_path
 
     if config.data is not None:
-        return load_path(config.data), None
+        train = load_path(config.data, split="train")
+        try:
+            test = load_path(config.data, split="test")
+        except InputError:
+            test = None
+        return train, test
     train = load_dataset(config.dataset, split="train")
     test = load_dataset(config.dataset, split="test")
     return train, test
@@ -440,13 +449,19 @@ def run_summary(*, config, k, out, train, test, X, model, restarts, metrics, map
     }
 
 
+def _is_pixels(transformer) -> bool:
+    from pixelmeans.features.pixels import PixelFeatures
+
+    return isinstance(transformer, PixelFeatures)
+
+
 def centroid_pictures(model, transformer, flat_train, labels, k_out):
     """Each centroid as an image in [0, 1], shape (k, h*w).
 
     On pixel features the centroid is the picture; in a learned space it is the mean
     of its members' pixels.
     """
-    if getattr(transformer, "is_pixels", False):
+    if _is_pixels(transformer):
         return np.clip(np.asarray(model.cluster_centers_, dtype=np.float32), 0, 1)
     return member_means(flat_train, labels, k_out)
 
@@ -487,7 +502,7 @@ def write_figures(*, config, model, transformer, train, centroid_images, mapping
         files[f"final/centroid{j:03d}.png"] = plots.image_png(grid[j], vmin=0, vmax=1)
 
     history = model.history_ or []
-    if getattr(transformer, "is_pixels", False) and history:
+    if _is_pixels(transformer) and history:
         first = np.clip(history[0].centers, 0, 1).reshape(-1, h, w)
         for j in range(first.shape[0]):
             files[f"init/centroid{j:03d}.png"] = plots.image_png(first[j], vmin=0, vmax=1)

@@ -355,6 +355,7 @@ def _markdown(per_k, name, config) -> str:
 
 def _sweep_figures(per_k, done, config, transformer, flat, shape, train, member_means):
     from pixelmeans import plots
+    from pixelmeans.experiment import _is_pixels
 
     h, w = shape
     ks = [e["k"] for e in per_k]
@@ -378,7 +379,7 @@ def _sweep_figures(per_k, done, config, transformer, flat, shape, train, member_
     for e in per_k:
         _, arr = done[(e["k"], e["best_restart"])]
         k_out = arr["centers"].shape[0]
-        if getattr(transformer, "is_pixels", False):
+        if _is_pixels(transformer):
             pictures = np.clip(arr["centers"], 0, 1)
         else:
             pictures = member_means(flat, arr["labels"].astype(np.int64), k_out)
