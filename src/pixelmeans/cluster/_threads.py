@@ -11,6 +11,7 @@ import threading
 
 _lock = threading.Lock()
 _controller = None
+_state = threading.local()
 
 
 def _get_controller():
@@ -26,9 +27,29 @@ def _get_controller():
         return _controller
 
 
+@contextlib.contextmanager
 def blas_single_thread():
-    """Context manager: BLAS limited to one thread inside, restored on exit."""
+    """Context manager: BLAS limited to one thread inside, restored on exit.
+
+    Re-entrant: only the outermost entry changes the limit. Enter it once around a
+    whole fit rather than around each step: setting OpenBLAS back to several threads
+    wakes its threads, which then spin and steal the cores from the next step.
+    """
+    depth = getattr(_state, "depth", 0)
+    if depth:
+        _state.depth = depth + 1
+        try:
+            yield
+        finally:
+            _state.depth -= 1
+        return
     try:
-        return _get_controller().limit(limits=1, user_api="blas")
+        limiter = _get_controller().limit(limits=1, user_api="blas")
     except Exception:  # pragma: no cover - threadpoolctl missing or broken: run as is
-        return contextlib.nullcontext()
+        limiter = contextlib.nullcontext()
+    _state.depth = 1
+    try:
+        with limiter:
+            yield
+    finally:
+        _state.depth = 0

@@ -325,10 +325,11 @@ default="k-means++"
         expected = n_centers if self.empty_clusters == "drop" else n_clusters
         distinct = np.unique(best.labels).size
         if distinct < expected:
+            why = ("Empty clusters were kept (empty_clusters='keep')."
+                   if self.empty_clusters == "keep" else "Possibly due to duplicate points in X.")
             warnings.warn(
                 f"Number of distinct clusters ({distinct}) found smaller than n_clusters "
-                f"({expected}). Possibly due to duplicate points in X.",
-                ConvergenceWarning, stacklevel=2)
+                f"({expected}). {why}", ConvergenceWarning, stacklevel=2)
 
         self.cluster_centers_ = best.centers
         self._n_features_out = n_centers

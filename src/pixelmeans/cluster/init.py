@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
+from pixelmeans.cluster._threads import blas_single_thread
 from pixelmeans.cluster._validation import (
     check_data,
     check_int,
@@ -95,6 +96,7 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
                             n_local_trials=n_local_trials)
 
 
+@blas_single_thread()
 def _kmeans_plusplus(X, n_clusters, sample_weight, random_state, shift, n_local_trials=None):
     """Greedy k-means++ on prepared arrays.
 

@@ -29,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from pixelmeans.cluster._threads import blas_single_thread
+
 __all__ = [
     "COMPUTE_DTYPES",
     "LloydKernel",
@@ -51,6 +53,8 @@ _FASTMATH = {"reassoc", "contract", "nsz"}
 # Partial sums per block cost n_blocks * k * d float64; keep them under this.
 _BLOCK_SUMS_BYTES = 64 * 2**20
 _MAX_BLOCKS = 16
+# Below this many multiply-adds a call runs its blocks in one thread.
+_PARALLEL_MIN_WORK = 2**22
 # Target size of one chunk buffer (rows x features in the compute dtype): it and the
 # chunk's distances should stay in a core's L2 cache.
 _CHUNK_BYTES = 256 * 2**10
@@ -83,122 +87,164 @@ def n_blocks(n_samples: int, n_clusters: int, n_features: int, chunk: int) -> in
 # compiled kernels
 
 
-@njit(parallel=True, cache=True, fastmath=_FASTMATH)
-def _lloyd_pass(X, shift, weights, centers, centers_t, centers_sqnorm, labels, sqdist,
-                sums, weight_sums, changed, chunk, want_sqdist, want_sums):  # pragma: no cover
-    n, d = X.shape
+# Each kernel is a serial *block* function (rows r0:r1, chunk by chunk, writing its
+# own slot of the partial results) and a parallel driver running the blocks with
+# prange. Small problems run the same blocks in a Python loop instead: a parallel
+# launch costs more than they do when the cores are busy. Both paths use the same
+# blocks and reduce them in the same order, so they give identical results.
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _shift_row(x, shift, out):  # pragma: no cover
+    """out = x - shift (in out's dtype); returns ||out||^2 accumulated in float64."""
+    acc = 0.0
+    for j in range(x.shape[0]):
+        v = x[j] - shift[j]
+        out[j] = v
+        acc += np.float64(out[j]) * out[j]
+    return acc
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _shift_row_only(x, shift, out):  # pragma: no cover
+    """out = x - shift (in out's dtype)."""
+    for j in range(x.shape[0]):
+        out[j] = x[j] - shift[j]
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _sqdist_row(a, b):  # pragma: no cover
+    """||a - b||^2 with float64 differences and accumulation."""
+    acc = 0.0
+    for j in range(a.shape[0]):
+        t = np.float64(a[j]) - np.float64(b[j])
+        acc += t * t
+    return acc
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _add_row(w, x, acc):  # pragma: no cover
+    """acc += w * x (acc float64)."""
+    for j in range(x.shape[0]):
+        acc[j] += w * x[j]
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _lloyd_block(X, shift, weights, centers, centers_t, centers_sqnorm, labels, sqdist,
+                 sums, weight_sums, r0, r1, chunk, want_sqdist, want_sums):  # pragma: no cover
+    d = X.shape[1]
     k = centers.shape[0]
-    nb = changed.shape[0]
-    n_chunks = (n + chunk - 1) // chunk
-    per_block = (n_chunks + nb - 1) // nb
-    for b in prange(nb):
-        buf = np.empty((chunk, d), dtype=centers.dtype)
-        dots = np.empty((chunk, k), dtype=centers.dtype)
-        n_changed = 0
-        if want_sums:
-            sums[b, :, :] = 0.0
-            weight_sums[b, :] = 0.0
-        c_end = min(n_chunks, (b + 1) * per_block)
-        for c in range(b * per_block, c_end):
-            s = c * chunk
-            m = min(n, s + chunk) - s
-            for i in range(m):
-                for j in range(d):
-                    buf[i, j] = X[s + i, j] - shift[j]
-            if m == chunk:
-                np.dot(buf, centers_t, dots)
-            else:
-                dots[:m] = np.dot(buf[:m], centers_t)
-            for i in range(m):
-                best = centers_sqnorm[0] - 2 * dots[i, 0]
-                lab = 0
-                for j in range(1, k):
-                    v = centers_sqnorm[j] - 2 * dots[i, j]
-                    if v < best:
-                        best = v
-                        lab = j
-                if labels[s + i] != lab:
-                    n_changed += 1
-                    labels[s + i] = lab
-                if want_sqdist:
-                    acc = 0.0
-                    for j in range(d):
-                        t = np.float64(buf[i, j]) - centers[lab, j]
-                        acc += t * t
-                    sqdist[s + i] = acc
-                if want_sums:
-                    w = weights[s + i]
-                    weight_sums[b, lab] += w
-                    for j in range(d):
-                        sums[b, lab, j] += w * buf[i, j]
-        changed[b] = n_changed
+    buf = np.empty((chunk, d), dtype=centers.dtype)
+    dots = np.empty((chunk, k), dtype=centers.dtype)
+    n_changed = 0
+    if want_sums:
+        sums[:, :] = 0.0
+        weight_sums[:] = 0.0
+    for s in range(r0, r1, chunk):
+        m = min(r1, s + chunk) - s
+        for i in range(m):
+            _shift_row_only(X[s + i], shift, buf[i])
+        if m == chunk:
+            np.dot(buf, centers_t, dots)
+        else:
+            dots[:m] = np.dot(buf[:m], centers_t)
+        for i in range(m):
+            best = centers_sqnorm[0] - 2 * dots[i, 0]
+            lab = 0
+            for j in range(1, k):
+                v = centers_sqnorm[j] - 2 * dots[i, j]
+                if v < best:
+                    best = v
+                    lab = j
+            if labels[s + i] != lab:
+                n_changed += 1
+                labels[s + i] = lab
+            if want_sqdist:
+                sqdist[s + i] = _sqdist_row(buf[i], centers[lab])
+            if want_sums:
+                w = weights[s + i]
+                weight_sums[lab] += w
+                _add_row(w, buf[i], sums[lab])
+    return n_changed
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
-def _sqdist_pass(X, shift, centers_t, centers_sqnorm, out, chunk, nb):  # pragma: no cover
-    n, d = X.shape
+def _lloyd_parallel(X, shift, weights, centers, centers_t, centers_sqnorm, labels, sqdist,
+                    sums, weight_sums, changed, bounds, chunk, want_sqdist,
+                    want_sums):  # pragma: no cover
+    for b in prange(changed.shape[0]):
+        bs = np.int64(b) if want_sums else np.int64(0)
+        changed[b] = _lloyd_block(X, shift, weights, centers, centers_t, centers_sqnorm,
+                                  labels, sqdist, sums[bs], weight_sums[bs], bounds[b],
+                                  bounds[b + 1], chunk, want_sqdist, want_sums)
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _sqdist_block(X, shift, centers_t, centers_sqnorm, out, r0, r1, chunk):  # pragma: no cover
+    d = X.shape[1]
     k = centers_t.shape[1]
-    n_chunks = (n + chunk - 1) // chunk
-    per_block = (n_chunks + nb - 1) // nb
-    for b in prange(nb):
-        buf = np.empty((chunk, d), dtype=centers_t.dtype)
-        dots = np.empty((chunk, k), dtype=centers_t.dtype)
-        xsq = np.empty(chunk)
-        c_end = min(n_chunks, (b + 1) * per_block)
-        for c in range(b * per_block, c_end):
-            s = c * chunk
-            m = min(n, s + chunk) - s
-            for i in range(m):
-                acc = 0.0
-                for j in range(d):
-                    v = X[s + i, j] - shift[j]
-                    buf[i, j] = v
-                    acc += np.float64(v) * v
-                xsq[i] = acc
-            if m == chunk:
-                np.dot(buf, centers_t, dots)
-            else:
-                dots[:m] = np.dot(buf[:m], centers_t)
-            for i in range(m):
-                for j in range(k):
-                    v = xsq[i] + centers_sqnorm[j] - 2.0 * dots[i, j]
-                    out[s + i, j] = v if v > 0.0 else 0.0
+    buf = np.empty((chunk, d), dtype=centers_t.dtype)
+    dots = np.empty((chunk, k), dtype=centers_t.dtype)
+    xsq = np.empty(chunk)
+    for s in range(r0, r1, chunk):
+        m = min(r1, s + chunk) - s
+        for i in range(m):
+            xsq[i] = _shift_row(X[s + i], shift, buf[i])
+        if m == chunk:
+            np.dot(buf, centers_t, dots)
+        else:
+            dots[:m] = np.dot(buf[:m], centers_t)
+        for i in range(m):
+            for j in range(k):
+                v = xsq[i] + centers_sqnorm[j] - 2.0 * dots[i, j]
+                out[s + i, j] = v if v > 0.0 else 0.0
+
+
+@njit(parallel=True, cache=True, fastmath=_FASTMATH)
+def _sqdist_parallel(X, shift, centers_t, centers_sqnorm, out, bounds, chunk):  # pragma: no cover
+    for b in prange(bounds.shape[0] - 1):
+        _sqdist_block(X, shift, centers_t, centers_sqnorm, out, bounds[b], bounds[b + 1], chunk)
+
+
+@njit(cache=True)
+def _column_block(X, center, s1, s2, lo, hi, r0, r1):  # pragma: no cover
+    # Column sums of (x - center) and (x - center)^2, minimum and maximum of rows r0:r1.
+    d = X.shape[1]
+    s1[:] = 0.0
+    s2[:] = 0.0
+    lo[:] = np.inf
+    hi[:] = -np.inf
+    for r in range(r0, r1):
+        for j in range(d):
+            x = np.float64(X[r, j])
+            v = x - center[j]
+            s1[j] += v
+            s2[j] += v * v
+            lo[j] = min(lo[j], x)
+            hi[j] = max(hi[j], x)
 
 
 @njit(parallel=True, cache=True)
-def _column_pass(X, center, nb, chunk):  # pragma: no cover
-    # Per block: column sums of (x - center), of (x - center)^2, minimum and maximum.
-    n, d = X.shape
-    n_chunks = (n + chunk - 1) // chunk
-    per_block = (n_chunks + nb - 1) // nb
-    s1 = np.zeros((nb, d))
-    s2 = np.zeros((nb, d))
-    lo = np.full((nb, d), np.inf)
-    hi = np.full((nb, d), -np.inf)
-    for b in prange(nb):
-        r_end = min(n, (b + 1) * per_block * chunk)
-        for r in range(b * per_block * chunk, r_end):
-            for j in range(d):
-                x = np.float64(X[r, j])
-                v = x - center[j]
-                s1[b, j] += v
-                s2[b, j] += v * v
-                if x < lo[b, j]:
-                    lo[b, j] = x
-                if x > hi[b, j]:
-                    hi[b, j] = x
-    return s1, s2, lo, hi
+def _column_parallel(X, center, s1, s2, lo, hi, bounds):  # pragma: no cover
+    for b in prange(bounds.shape[0] - 1):
+        _column_block(X, center, s1[b], s2[b], lo[b], hi[b], bounds[b], bounds[b + 1])
+
+
+def block_bounds(n_samples: int, nb: int, chunk: int) -> np.ndarray:
+    """Row boundaries of ``nb`` blocks made of whole chunks: int64 array of ``nb + 1``."""
+    n_chunks = -(-n_samples // chunk)
+    per_block = -(-n_chunks // nb) if nb else 0
+    edges = np.minimum(np.arange(nb + 1, dtype=np.int64) * per_block * chunk, n_samples)
+    return edges
+
+
+def _parallel_worth_it(n_samples: int, n_features: int, n_clusters: int, nb: int) -> bool:
+    """Threads only when there are several blocks and enough work to pay the launch."""
+    return nb > 1 and n_samples * n_features * (n_clusters + 2) >= _PARALLEL_MIN_WORK
 
 
 # ---------------------------------------------------------------------------
 # thin Python wrappers (array in, array out)
-
-
-def _blas_single_thread():
-    """Context limiting BLAS to one thread: the kernels parallelise over chunks."""
-    from pixelmeans.cluster._threads import blas_single_thread
-
-    return blas_single_thread()
 
 
 def _prepare_centers(shifted: np.ndarray, dtype: np.dtype):
@@ -228,9 +274,19 @@ def column_stats(X: np.ndarray):
     n, d = X.shape
     chunk = chunk_rows(d, 8)
     nb = n_blocks(n, 1, d, chunk)
-    s1, _, lo, hi = _column_pass(X, np.zeros(d), nb, chunk)
+    bounds = block_bounds(n, nb, chunk)
+    s1, s2, lo, hi = (np.empty((nb, d)) for _ in range(4))
+
+    def run(center):
+        if _parallel_worth_it(n, d, 1, nb):
+            _column_parallel(X, center, s1, s2, lo, hi, bounds)
+        else:
+            for b in range(nb):
+                _column_block(X, center, s1[b], s2[b], lo[b], hi[b], bounds[b], bounds[b + 1])
+
+    run(np.zeros(d))
     mean = s1.sum(axis=0) / n
-    s1, s2, _, _ = _column_pass(X, mean, nb, chunk)
+    run(mean)
     dev = s1.sum(axis=0)
     # Corrected two-pass variance: the second term removes the rounding left in `mean`.
     var = (s2.sum(axis=0) - dev * dev / n) / n
@@ -280,9 +336,16 @@ def squared_distances(X: np.ndarray, centers: np.ndarray, *, shift: np.ndarray |
     out = np.empty((n, centers_t.shape[1]), dtype=dtype)
     if n == 0:
         return out
+    k = centers_t.shape[1]
     chunk = chunk_rows(d, dtype.itemsize)
-    with _blas_single_thread():
-        _sqdist_pass(X, shift, centers_t, sqnorm, out, chunk, n_blocks(n, 1, d, chunk))
+    nb = n_blocks(n, 1, d, chunk)
+    bounds = block_bounds(n, nb, chunk)
+    with blas_single_thread():
+        if _parallel_worth_it(n, d, k, nb):
+            _sqdist_parallel(X, shift, centers_t, sqnorm, out, bounds, chunk)
+        else:
+            for b in range(nb):
+                _sqdist_block(X, shift, centers_t, sqnorm, out, bounds[b], bounds[b + 1], chunk)
     return out
 
 
@@ -386,9 +449,10 @@ class LloydKernel:
     def _alloc(self, k):
         n, d = self.X.shape
         self.n_blocks = n_blocks(n, k, d, self.chunk)
-        self._sums = np.zeros((self.n_blocks, k, d))
-        self._weight_sums = np.zeros((self.n_blocks, k))
+        self.bounds = block_bounds(n, self.n_blocks, self.chunk)
+        self._sums = self._weight_sums = None  # allocated by the first step that sums
         self._changed = np.zeros(self.n_blocks, dtype=np.int64)
+        self._k = k
 
     def step(self, centers, labels, *, want_sums=True, want_sqdist=True) -> StepSums:
         """One E-step against ``centers``, fused with the sums of the M-step.
@@ -407,14 +471,30 @@ class LloydKernel:
         StepSums
         """
         k = centers.shape[0]
-        if k != self._sums.shape[1]:
+        if k != self._k:
             self._alloc(k)
         if self.X.shape[0] == 0:
             return StepSums(0, 0.0, self.sqdist, np.zeros((k, self.X.shape[1])), np.zeros(k))
         shifted, shifted_t, sqnorm = _prepare_centers(centers, self.dtype)
-        with _blas_single_thread():
-            _lloyd_pass(self.X, self.shift, self.sample_weight, shifted, shifted_t, sqnorm,
-                        labels, self.sqdist, self._sums, self._weight_sums, self._changed,
+        if want_sums:
+            if self._sums is None:
+                self._sums = np.zeros((self.n_blocks, k, self.X.shape[1]))
+                self._weight_sums = np.zeros((self.n_blocks, k))
+            sums, weight_sums = self._sums, self._weight_sums
+        else:  # placeholders of the same types (no recompilation), never written
+            sums, weight_sums = np.zeros((1, 1, 1)), np.zeros((1, 1))
+        X, n, d = self.X, self.X.shape[0], self.X.shape[1]
+        args = (X, self.shift, self.sample_weight, shifted, shifted_t, sqnorm, labels,
+                self.sqdist)
+        with blas_single_thread():
+            if _parallel_worth_it(n, d, k, self.n_blocks):
+                _lloyd_parallel(*args, sums, weight_sums, self._changed, self.bounds,
+                                self.chunk, want_sqdist, want_sums)
+            else:
+                for b in range(self.n_blocks):
+                    bs = b if want_sums else 0
+                    self._changed[b] = _lloyd_block(
+                        *args, sums[bs], weight_sums[bs], self.bounds[b], self.bounds[b + 1],
                         self.chunk, want_sqdist, want_sums)
         inertia = float(self.sqdist @ self.sample_weight) if want_sqdist else float("nan")
         if want_sums:

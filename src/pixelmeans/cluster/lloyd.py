@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pixelmeans.cluster._threads import blas_single_thread
 from pixelmeans.cluster.history import KMeansStep
 from pixelmeans.cluster.kernels import LloydKernel, labels_inertia
 from pixelmeans.cluster.update import center_shift_total, update_centers
@@ -57,6 +58,7 @@ def _original(centers, shift):
     return centers + shift
 
 
+@blas_single_thread()
 def kmeans_single(X, sample_weight, centers_init, *, shift, max_iter=300, tol=0.0,
                   empty_clusters="relocate", record_history=False, verbose=0,
                   kernel_factory=LloydKernel) -> SingleRun:
@@ -103,12 +105,21 @@ def kmeans_single(X, sample_weight, centers_init, *, shift, max_iter=300, tol=0.
     if record_history:
         history = [KMeansStep(0, _original(centers, shift), ids, float("nan"), 0)]
 
+    # The exact distances to the assigned centres cost a little per step: computed
+    # when a step's inertia is shown or kept, or when empty clusters need them.
+    want_inertia = bool(record_history or verbose)
     converged = False
     for i in range(max_iter):
-        step = kernel.step(centers, labels)
+        step = kernel.step(centers, labels, want_sqdist=want_inertia)
+        relocate_args = None
+        if empty_clusters == "relocate" and np.any(step.weight_sums == 0):
+            sqdist = step.sqdist
+            if not want_inertia:  # same centres, same labels: only the distances are new
+                sqdist = kernel.step(centers, labels.copy(), want_sums=False).sqdist
+            relocate_args = (X, shift, sample_weight, labels, sqdist)
         new_centers, keep, n_empty = update_centers(
             centers, step.sums, step.weight_sums, empty_clusters,
-            relocate_args=(X, shift, sample_weight, labels, step.sqdist),
+            relocate_args=relocate_args,
         )
         moved = center_shift_total(centers, new_centers, keep)
         if keep is not None:

@@ -84,7 +84,8 @@ def update_centers(centers, sums, weight_sums, policy, *, relocate_args=None):
     policy : {"relocate", "drop", "keep"}
     relocate_args : tuple, optional
         ``(X, shift, sample_weight, labels, sqdist)`` for
-        :func:`relocate_empty_clusters`; needed only by ``"relocate"``.
+        :func:`relocate_empty_clusters`; needed only by ``"relocate"`` when a cluster
+        is empty (without it, empty centres go onto the heaviest cluster's centre).
 
     Returns
     -------
