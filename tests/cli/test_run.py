@@ -168,3 +168,21 @@ def test_killed_while_writing_leaves_no_partial_folder(tmp_path, sig):
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["test.npz"]
     assert "interrupted" in err
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_the_written_report_opens_in_chromium_with_every_image(small_run, tmp_path):
+    sys.path.insert(0, str(Path(__file__).parents[1] / "report"))
+    import re
+
+    from report_helpers import check_in_browser, chromium
+
+    exe = chromium()
+    assert exe, "Debian's chromium is missing: run `make browser`"
+    html = (small_run / "report.html").read_text(encoding="utf-8")
+    expected = len(re.findall(r"<img\b", html))
+    assert expected >= 5
+    found = check_in_browser(exe, small_run / "report.html", tmp_path)
+    assert found["violations"] == [] and found["broken"] == []
+    assert found["total"] == found["loaded"] == expected
