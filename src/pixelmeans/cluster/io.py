@@ -143,7 +143,9 @@ def read_centroids(path, *, return_keys: bool = False):
         nums = fields[1:] if has_keys else fields
         if width is None:
             width = len(nums)
-        if len(nums) != width or width == 0:
+        if not nums:
+            raise InputError(f"{path}, line {lineno}: no values after the key {key!r}")
+        if len(nums) != width:
             raise InputError(f"{path}, line {lineno}: {len(nums)} values, expected "
                              f"{width} as on the first line")
         try:
