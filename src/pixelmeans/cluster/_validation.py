@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,6 +13,10 @@ from pixelmeans.errors import InputError
 #: dtypes data keeps as they are; anything else becomes float64 (as scikit-learn).
 DATA_DTYPES = [np.float64, np.float32, np.uint8]
 
+# scikit-learn 1.6 renamed force_all_finite to ensure_all_finite.
+_FINITE = ("ensure_all_finite" if "ensure_all_finite" in inspect.signature(check_array).parameters
+           else "force_all_finite")
+
 
 def check_data(X, *, name: str = "X") -> np.ndarray:
     """2-D, finite, C-contiguous data of dtype uint8, float32 or float64.
@@ -20,7 +25,7 @@ def check_data(X, *, name: str = "X") -> np.ndarray:
     numbers are converted to float64. Sparse input is refused.
     """
     return check_array(X, dtype=DATA_DTYPES, order="C", accept_sparse=False,
-                       ensure_all_finite=True, input_name=name)
+                       input_name=name, **{_FINITE: True})
 
 
 def check_int(value, name: str, low: int, high: int | None = None) -> int:
@@ -82,8 +87,8 @@ def check_centers(centers, n_clusters: int, n_features: int, dtype, *, source: s
     """
     prefix = "" if source == "init" else f"{source}: "
     try:
-        arr = check_array(centers, dtype=dtype, order="C", copy=True, ensure_all_finite=True,
-                          ensure_min_samples=0, ensure_min_features=0, input_name="init")
+        arr = check_array(centers, dtype=dtype, order="C", copy=True, ensure_min_samples=0,
+                          ensure_min_features=0, input_name="init", **{_FINITE: True})
     except ValueError as exc:
         raise InputError(f"{prefix}{exc}") from exc
     if arr.shape[0] != n_clusters:

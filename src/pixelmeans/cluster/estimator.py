@@ -215,9 +215,7 @@ default="k-means++"
             raise InputError(f"record_history must be True or False, got {self.record_history!r}")
         if not isinstance(self.copy_x, (bool, np.bool_)):
             raise InputError(f"copy_x must be True or False, got {self.copy_x!r}")
-        if isinstance(self.verbose, (bool, np.bool_)):
-            pass
-        else:
+        if not isinstance(self.verbose, (bool, np.bool_)):
             check_int(self.verbose, "verbose", 0)
 
         init = self.init
@@ -436,3 +434,6 @@ default="k-means++"
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+    def _more_tags(self):  # scikit-learn < 1.6
+        return {"preserves_dtype": [np.float64, np.float32]}
