@@ -8,7 +8,7 @@ estimator (``estimator.py``, the only place that validates) over pure functions 
 arrays: initialisation (``init.py``), one run of Lloyd's iteration (``lloyd.py``),
 the M-step and empty-cluster policies (``update.py``) and the compiled per-step
 kernels (``kernels.py``). A faster exact step kernel plugs in through
-``estimator._KERNELS`` without changes elsewhere.
+``kernels.KERNELS`` without changes elsewhere.
 """
 
 from pixelmeans.cluster.estimator import KMeans

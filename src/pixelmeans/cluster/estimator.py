@@ -36,7 +36,8 @@ from pixelmeans.cluster.init import (
 )
 from pixelmeans.cluster.io import read_centroids
 from pixelmeans.cluster.kernels import (
-    LloydKernel,
+    KERNELS,
+    choose_kernel,
     column_stats,
     compute_dtype,
     labels_inertia,
@@ -53,18 +54,6 @@ except ImportError:  # pragma: no cover - older scikit-learn
         return estimator._validate_data(X, **kwargs)
 
 __all__ = ["KMeans"]
-
-#: Step kernels by ``algorithm``; "auto" picks one by the shape of the problem.
-_KERNELS = {"lloyd": LloydKernel}
-ALGORITHMS = ("auto", *_KERNELS)
-
-
-def _choose_kernel(algorithm: str, n_clusters: int, n_features: int):
-    """The step-kernel class for ``algorithm`` ("auto": Lloyd, the only one so far)."""
-    if algorithm == "auto":
-        return LloydKernel
-    return _KERNELS[algorithm]
-
 
 def _is_same_clustering(labels1, labels2) -> bool:
     """True if ``labels1`` determines ``labels2`` (scikit-learn's test between restarts)."""
@@ -208,8 +197,9 @@ default="k-means++"
         if self.empty_clusters not in EMPTY_POLICIES:
             raise InputError(f"empty_clusters must be one of {', '.join(EMPTY_POLICIES)}; "
                              f"got {self.empty_clusters!r}")
-        if self.algorithm not in ALGORITHMS:
-            raise InputError(f"algorithm must be one of {', '.join(ALGORITHMS)}; "
+        algorithms = ("auto", *KERNELS)
+        if self.algorithm not in algorithms:
+            raise InputError(f"algorithm must be one of {', '.join(algorithms)}; "
                              f"got {self.algorithm!r}")
         if not isinstance(self.record_history, (bool, np.bool_)):
             raise InputError(f"record_history must be True or False, got {self.record_history!r}")
@@ -291,7 +281,7 @@ default="k-means++"
         tol = float(np.mean(var) * self.tol) if self.tol else 0.0
         shift = mean.astype(dtype)
         random_state = check_random_state(self.random_state)
-        kernel = _choose_kernel(self.algorithm, n_clusters, n_features)
+        kernel = choose_kernel(self.algorithm, n_clusters, n_features)
 
         best = None
         for run in range(n_init):

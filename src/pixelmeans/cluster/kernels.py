@@ -33,8 +33,10 @@ from pixelmeans.cluster._threads import blas_single_thread
 
 __all__ = [
     "COMPUTE_DTYPES",
+    "KERNELS",
     "LloydKernel",
     "StepSums",
+    "choose_kernel",
     "chunk_rows",
     "column_stats",
     "compute_dtype",
@@ -423,6 +425,15 @@ class LloydKernel:
 
     Holds the buffers of one fit so that steps allocate nothing of size ``n * d``.
 
+    The step-kernel contract (what :func:`pixelmeans.cluster.lloyd.kmeans_single`
+    relies on, and what a faster exact kernel must keep): ``kernel(X, sample_weight,
+    shift, n_clusters, dtype)`` builds it; ``step(centers, labels, want_sums=...,
+    want_sqdist=...)`` assigns every point to its nearest centre (the first on exact
+    ties), updates ``labels`` in place and returns a :class:`StepSums`; the centres
+    passed to successive calls are the previous ones moved (or, after
+    ``drop(keep)`` was called, their surviving rows moved), so a kernel may keep
+    per-point bounds between calls.
+
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), dtype uint8, float32 or float64
@@ -454,6 +465,12 @@ class LloydKernel:
         self._sums = self._weight_sums = None  # allocated by the first step that sums
         self._changed = np.zeros(self.n_blocks, dtype=np.int64)
         self._k = k
+
+    def drop(self, keep):
+        """Centres ``~keep`` were removed; the next step gets only the kept rows.
+
+        Lloyd keeps no per-centre state, so this only resizes buffers (lazily).
+        """
 
     def step(self, centers, labels, *, want_sums=True, want_sqdist=True) -> StepSums:
         """One E-step against ``centers``, fused with the sums of the M-step.
@@ -504,3 +521,22 @@ class LloydKernel:
         else:
             sums = weight_sums = None
         return StepSums(int(self._changed.sum()), inertia, self.sqdist, sums, weight_sums)
+
+
+#: Step kernels by name, for ``KMeans(algorithm=...)``. A new exact kernel (Elkan,
+#: Hamerly, ...) registers here and in :func:`choose_kernel`; nothing else changes.
+KERNELS = {"lloyd": LloydKernel}
+
+
+def choose_kernel(algorithm: str, n_clusters: int, n_features: int):
+    """The step-kernel class for ``algorithm``; "auto" chooses by the problem's shape.
+
+    Parameters
+    ----------
+    algorithm : {"auto"} or a key of :data:`KERNELS`
+    n_clusters, n_features : int
+        Shape of the problem ("auto" uses them; Lloyd is the only kernel so far).
+    """
+    if algorithm == "auto":
+        return LloydKernel
+    return KERNELS[algorithm]

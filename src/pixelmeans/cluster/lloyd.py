@@ -86,9 +86,9 @@ def kmeans_single(X, sample_weight, centers_init, *, shift, max_iter=300, tol=0.
     verbose : int, default=0
         >= 1: one line per step and a final line.
     kernel_factory : callable, default=LloydKernel
-        ``kernel_factory(X, sample_weight, shift, n_clusters, dtype)`` returning an
-        object whose ``step(centers, labels)`` returns a
-        :class:`~pixelmeans.cluster.kernels.StepSums`.
+        ``kernel_factory(X, sample_weight, shift, n_clusters, dtype)`` returning a
+        step kernel (see :class:`~pixelmeans.cluster.kernels.LloydKernel` for the
+        contract).
 
     Returns
     -------
@@ -129,6 +129,7 @@ def kmeans_single(X, sample_weight, centers_init, *, shift, max_iter=300, tol=0.
             remap[keep] = np.arange(int(keep.sum()), dtype=np.int32)
             labels = remap[labels]
             ids = ids[keep]
+            kernel.drop(keep)
         centers = new_centers
 
         if record_history:
