@@ -12,6 +12,7 @@ and grey scale).
 """
 
 from pixelmeans.plots.confusion import confusion_figure
+from pixelmeans.plots.embedding import embedding_figure
 from pixelmeans.plots.curves import accuracy_vs_k_figure, elbow_figure, line_figure
 from pixelmeans.plots.evolution import (
     evolution_frames,
@@ -33,6 +34,7 @@ __all__ = [
     "centroid_grid",
     "confusion_figure",
     "elbow_figure",
+    "embedding_figure",
     "evolution_frames",
     "figure_png_bytes",
     "frame_indices",
