@@ -384,7 +384,7 @@ def run(config: RunConfig, *, echo=print) -> Path:
         with clock.stage("figures"):
             centroid_images = centroid_pictures(model, transformer, flat_train, labels, k_out)
             figures = write_figures(
-                config=config, model=model, transformer=transformer, train=train,
+                config=config, model=model, X=X, transformer=transformer, train=train,
                 centroid_images=centroid_images, mapping=mapping, purity=purity, sizes=sizes,
                 nearest=nearest, farthest=farthest, shape=(h, w))
         with clock.stage("write"):
@@ -402,6 +402,9 @@ def run(config: RunConfig, *, echo=print) -> Path:
             from pixelmeans.report import write_run_report
 
             summary["timings"] = dict(clock.stages)
+            comparison = compare_runs(out, summary)
+            if len(comparison) > 1:
+                summary["comparison"] = comparison
             write_run_report(tmp / "report.html", summary=summary, figures=figures)
         summary["timings"] = dict(clock.stages)
         write_json(tmp / "summary.json", summary)
@@ -480,7 +483,87 @@ def results_table(summary: dict) -> str:
     return "\n".join(f"  {name:<{width}}  {value}" for name, value in rows)
 
 
-def write_figures(*, config, model, transformer, train, centroid_images, mapping, purity,
+#: Points in the 2-D map of learned codes: enough to see the islands, quick to embed.
+EMBEDDING_SAMPLE = 5000
+
+
+def learned_feature_figures(transformer, *, X, flat_train, labels, true_labels, class_names,
+                            captions, shape, seed):
+    """Decoded centroids, reconstructions and a 2-D map of the codes, where they apply.
+
+    Parameters
+    ----------
+    X : ndarray of float32, shape (n_samples, n_features)
+        The learned codes k-means was fitted on.
+    flat_train : ndarray of uint8, shape (n_samples, h*w)
+    labels : ndarray of int, shape (n_samples,)
+        Cluster of each sample.
+
+    Returns
+    -------
+    dict of {relative path: PNG bytes}
+    """
+    from pixelmeans import plots
+    from pixelmeans.features import decoded_centroids, embedding_2d, reconstructions
+
+    h, w = shape
+    files = {}
+    k_out = len(captions)
+    try:
+        decoded = decoded_centroids(transformer, flat_train, labels, k_out)
+    except InputError:  # no autoencoder in these features (pca, umap)
+        decoded = None
+    if decoded is not None:
+        files["decoded.png"] = plots.figure_png_bytes(plots.centroid_grid(
+            decoded.reshape(k_out, h, w), captions, title="decoded centroids", vmin=0, vmax=1))
+        orig, recon = reconstructions(transformer, flat_train, n=10, random_state=seed)
+        pairs = np.stack([orig, recon], axis=1).reshape(-1, h, w)
+        files["reconstructions.png"] = plots.figure_png_bytes(plots.centroid_grid(
+            pairs, ["image", "decoded"] * len(orig), ncols=10, title="autoencoder reconstructions",
+            vmin=0, vmax=1))
+    rng = np.random.default_rng(seed)
+    take = np.sort(rng.choice(X.shape[0], min(EMBEDDING_SAMPLE, X.shape[0]), replace=False))
+    xy = embedding_2d(X[take], random_state=seed)
+    files["embedding.png"] = plots.figure_png_bytes(plots.embedding_figure(
+        xy, labels[take], None if true_labels is None else true_labels[take],
+        label_names=list(class_names) if true_labels is not None else None))
+    return files
+
+
+def compare_runs(out: Path, summary: dict) -> list[dict]:
+    """Rows comparing this run with earlier runs beside it on the same data and k.
+
+    Reads the ``summary.json`` of sibling results folders that pixelmeans wrote; the
+    current run comes first.
+    """
+    def row(s, folder):
+        m = s.get("metrics", {})
+        t = s.get("timings", {})
+        return {"features": s.get("features", {}).get("spec"),
+                "train_accuracy": m.get("train", {}).get("accuracy"),
+                "test_accuracy": m.get("test", {}).get("accuracy"),
+                "hungarian_accuracy": m.get("train", {}).get("hungarian_accuracy"),
+                "nmi": m.get("train", {}).get("nmi"),
+                "time": (t.get("features") or 0) + (t.get("fit") or 0),
+                "folder": folder}
+
+    rows = [row(summary, out.name)]
+    parent = out.parent if out.parent.exists() else None
+    for other in sorted(parent.iterdir()) if parent else []:
+        if other.name == out.name or other.name.startswith(".") or not other.is_dir():
+            continue
+        try:
+            s = json.loads((other / "summary.json").read_text())
+        except (OSError, ValueError):
+            continue
+        if (s.get("kind") == SUMMARY_MARKER and s.get("command", "run") == "run"
+                and s.get("data", {}).get("name") == summary["data"]["name"]
+                and s.get("n_clusters") == summary["n_clusters"]):
+            rows.append(row(s, other.name))
+    return rows
+
+
+def write_figures(*, config, model, X, transformer, train, centroid_images, mapping, purity,
                   sizes, nearest, farthest, shape):
     """Render every figure of a run; return ``{relative path: PNG/GIF bytes}``."""
     from pixelmeans import plots
@@ -522,6 +605,13 @@ def write_figures(*, config, model, transformer, train, centroid_images, mapping
         row_labels = [f"#{j}→{names[mapping[j]] if mapping[j] >= 0 else '-'}" for j in order]
         files["confusion.png"] = plots.figure_png_bytes(
             plots.confusion_figure(table, row_labels, list(names)))
+
+    if not _is_pixels(transformer):
+        files.update(learned_feature_figures(transformer, X=X,
+                                             flat_train=train.images.reshape(len(train.images), -1),
+                                             labels=model.labels_, true_labels=train.labels,
+                                             class_names=names, captions=captions, shape=(h, w),
+                                             seed=config.seed))
 
     near = [train.images[idx].astype(np.float32) / 255.0 for idx in nearest]
     far = [train.images[idx].astype(np.float32) / 255.0 for idx in farthest]

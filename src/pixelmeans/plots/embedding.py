@@ -25,7 +25,7 @@ def _panel(ax, xy, groups, names, title):
     for g in range(n):
         mask = groups == g
         if mask.any():
-            ax.scatter(xy[mask, 0], xy[mask, 1], s=1.5, color=colours[g], alpha=0.6,
+            ax.scatter(xy[mask, 0], xy[mask, 1], s=4 if xy.shape[0] <= 6000 else 1.5, color=colours[g], alpha=0.6,
                        linewidths=0, rasterized=True, label=names[g] if names else str(g))
     ax.set_title(title)
     ax.set_xticks([])

@@ -37,6 +37,18 @@ _MEMBERS_TEXT = (
     "farthest from it (what ended up there anyway: odd writing, other classes, mistakes). "
     "Blank tiles mean the cluster had fewer members."
 )
+_LEARNED_TEXT = (
+    "k-means ran on learned features, not on pixels: each image was first mapped to a short "
+    "code, and images whose codes are close were clustered together. The centroid tiles above "
+    "are the mean pixels of each cluster's members. With an autoencoder, its decoder also "
+    "turns each cluster's mean code back into an image, and its reconstructions show how much "
+    "of each image the code keeps. The map shows the codes in two dimensions: well separated "
+    "islands of one colour are what makes clusters match labels."
+)
+_COMPARISON_TEXT = (
+    "Every run on the same data with the same number of clusters found beside this one "
+    "(the results folder's siblings), one row per run, so features can be compared."
+)
 _NO_LABELS = "The data has no labels, so the accuracy figures and the confusion matrix are left out."
 
 
@@ -135,6 +147,26 @@ def run_sections(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> li
                                 tables=tables))
     else:
         sections.append(Section("Clusters against the labels", "", note=_NO_LABELS))
+
+    learned = (pick(figures, "decoded.png",
+                    "Decoded centroids: each cluster's mean code passed through the decoder.")
+               + pick(figures, "reconstructions.png",
+                      "Training images (left of each pair) and the autoencoder's reconstruction (right).")
+               + pick(figures, "embedding.png",
+                      "The codes mapped to 2-D, coloured by cluster and by true label."))
+    if learned:
+        sections.append(Section("The learned features", _LEARNED_TEXT, figures=learned))
+
+    comparison = summary.get("comparison") or []
+    if comparison:
+        sections.append(Section(
+            "Features compared", _COMPARISON_TEXT,
+            tables=[("Runs on the same data and k in this results folder",
+                     ["features", "train accuracy", "test accuracy", "Hungarian (train)",
+                      "NMI (train)", "features + fit time (s)", "folder"],
+                     [[c.get("features"), c.get("train_accuracy"), c.get("test_accuracy"),
+                       c.get("hungarian_accuracy"), c.get("nmi"), c.get("time"),
+                       c.get("folder")] for c in comparison])]))
 
     sections.append(Section("What each cluster stands for", _MEMBERS_TEXT,
                             figures=pick(figures, "members.png",
