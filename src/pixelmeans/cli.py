@@ -71,6 +71,15 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_embed(args: argparse.Namespace) -> int:
+    from pixelmeans.experiment import embed, exit_on_sigterm
+
+    exit_on_sigterm()
+    embed(features=args.features, dataset=args.dataset, data=args.data, split=args.split,
+          seed=args.seed, out=args.out, overwrite=args.overwrite)
+    return 0
+
+
 # --- parser ---
 
 
@@ -129,6 +138,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace a results folder pixelmeans wrote")
     p.add_argument("--resume", action="store_true", help="skip the cells a killed sweep already finished")
     p.set_defaults(handler=_cmd_sweep)
+
+    p = sub.add_parser("embed", help="train a feature embedding (PCA, autoencoder, UMAP) and save it")
+    p.add_argument("--features", required=True,
+                   help="pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D]")
+    p.add_argument("--dataset", default="mnist", help="known data set name (default: mnist)")
+    p.add_argument("--data", metavar="FILE_OR_DIR", help="your own images instead")
+    p.add_argument("--split", choices=["train", "all"], default="train",
+                   help="images to train on (default: train; all = train and test)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--out", required=True, metavar="FILE",
+                   help="where to save it; reuse with `pixelmeans run --features FILE`")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    p.set_defaults(handler=_cmd_embed)
     return parser
 
 

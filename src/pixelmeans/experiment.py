@@ -192,10 +192,19 @@ def member_means(images_flat, labels, n_clusters):
 # ---------------------------------------------------------------- output folder
 
 
-def default_out(config: RunConfig, k: int) -> Path:
+def features_tag(spec: str) -> str:
+    """A folder-name suffix for a features spec: "" for pixels, "-pca50", "-aeumap", ..."""
+    if spec == "pixels":
+        return ""
+    if "/" in spec or os.sep in spec or Path(spec).suffix:
+        return f"-{Path(spec).stem}"
+    return "-" + "".join(ch for ch in spec if ch.isalnum())
+
+
+def default_out(config, suffix: str) -> Path:
+    """``results/<data name>-<suffix><features tag>``, e.g. ``results/mnist-k10``."""
     name = Path(config.data).stem if config.data else config.dataset
-    suffix = "" if config.features == "pixels" else f"-{config.features.replace(':', '')}"
-    return Path("results") / f"{name}-k{k}{suffix}"
+    return Path("results") / f"{name}-{suffix}{features_tag(config.features)}"
 
 
 def check_out(out: Path, overwrite: bool) -> None:
@@ -321,7 +330,7 @@ def run(config: RunConfig, *, echo=print) -> Path:
         raise InputError(f"--n-init {config.n_init}: expected at least 1 restart")
     if config.max_iter < 1:
         raise InputError(f"--max-iter {config.max_iter}: expected at least 1 step")
-    out = Path(config.out) if config.out else default_out(config, k)
+    out = Path(config.out) if config.out else default_out(config, f"k{k}")
     check_out(out, config.overwrite)
     init = config.init
     if init not in ("k-means++", "random", "random-points"):
@@ -411,6 +420,42 @@ def run(config: RunConfig, *, echo=print) -> Path:
 
     echo(results_table(summary))
     echo(f"Report: {out / 'report.html'}")
+    return out
+
+
+def embed(*, features, dataset="mnist", data=None, split="train", seed=0, out, overwrite=False,
+          echo=print) -> Path:
+    """Fit a feature transformer on a data set and save it for ``run --features FILE``.
+
+    Parameters
+    ----------
+    features : str
+        A spec of :func:`pixelmeans.features.make_features` (not a saved path).
+    split : {"train", "all"}
+        Which images to train on.
+
+    Returns
+    -------
+    Path of the saved file.
+    """
+    from pixelmeans.data import load_dataset, load_path
+    from pixelmeans.features import make_features, save_features
+
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise InputError(f"--out {out}: exists; pass --overwrite to replace it")
+    if out.is_dir():
+        raise InputError(f"--out {out}: is a folder; expected a file name")
+    if not out.parent.exists():
+        raise InputError(f"--out {out}: folder {out.parent} does not exist")
+    ds = load_path(data, split=split) if data else load_dataset(dataset, split=split)
+    transformer = make_features(features, random_state=seed)
+    echo(f"{ds.name}: fitting {features} on {len(ds.images)} images")
+    start = time.perf_counter()
+    transformer.fit(ds.images.reshape(len(ds.images), -1))
+    save_features(transformer, out)
+    echo(f"saved in {time.perf_counter() - start:.1f} s: {out} "
+         f"(use it with: pixelmeans run --features {out})")
     return out
 
 

@@ -169,7 +169,7 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
     table : list of dict or pandas.DataFrame
         One row per (k, restart) with the columns of :data:`SWEEP_COLUMNS`.
     """
-    from pixelmeans.experiment import (check_out, fit_restarts, load_splits, member_means,
+    from pixelmeans.experiment import (check_out, default_out, fit_restarts, load_splits, member_means,
                                        restart_seeds, versions, write_json)
     from pixelmeans.features import make_features
 
@@ -186,9 +186,7 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
     n = train.images.shape[0]
     if ks[-1] > n:
         raise InputError(f"--k {ks[-1]}: larger than the {n} images in the data")
-    name = Path(config.data).stem if config.data else config.dataset
-    suffix = "" if config.features == "pixels" else f"-{config.features.replace(':', '')}"
-    out = Path(config.out) if config.out else Path("results") / f"{name}-sweep{suffix}"
+    out = Path(config.out) if config.out else default_out(config, "sweep")
     check_out(out, config.overwrite)
     work = _work_folder(out)
     _prepare_work(work, config)
