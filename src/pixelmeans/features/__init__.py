@@ -1,0 +1,38 @@
+"""Feature transformers for pixelmeans: pixels, PCA, autoencoder, UMAP and AE + UMAP.
+
+All are scikit-learn transformers (fit / transform / fit_transform, get_params) that
+take pixels ``(n, d)`` or ``(n, h, w)``, uint8 (divided by 255) or float, and return
+float32 ``(n, D)``; they go in a ``sklearn.pipeline.Pipeline`` in front of KMeans.
+The autoencoder and UMAP need the ``[deep]`` extra (``pip install 'pixelmeans[deep]'``);
+without it, ``pixels`` and ``pca`` work and the others raise MissingDependencyError.
+
+- ``make_features(spec, **kw)``: ``pixels | pca[:D] | autoencoder[:D] | umap[:D] |
+  ae+umap[:D] | path/to/saved`` → a transformer (the CLI's ``--features``).
+- ``save_features(transformer, path)`` / ``load_features(path)``.
+- ``reconstructions``, ``decoded_centroids``, ``embedding_2d``: arrays for the plots.
+"""
+
+from pixelmeans.features.aeumap import AEUMAP
+from pixelmeans.features.arrays import decoded_centroids, embedding_2d, reconstructions
+from pixelmeans.features.autoencoder import AutoencoderFeatures
+from pixelmeans.features.io import load_features, save_features
+from pixelmeans.features.pca import PCAFeatures
+from pixelmeans.features.pixels import PixelFeatures
+from pixelmeans.features.spec import SPEC_HELP, FrozenFeatures, make_features
+from pixelmeans.features.umap import UMAPFeatures
+
+__all__ = [
+    "AEUMAP",
+    "AutoencoderFeatures",
+    "FrozenFeatures",
+    "PCAFeatures",
+    "PixelFeatures",
+    "SPEC_HELP",
+    "UMAPFeatures",
+    "decoded_centroids",
+    "embedding_2d",
+    "load_features",
+    "make_features",
+    "reconstructions",
+    "save_features",
+]

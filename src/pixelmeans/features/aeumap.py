@@ -1,0 +1,70 @@
+"""AE + UMAP: autoencoder codes, then UMAP on the codes (N2D-style)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.utils.validation import check_is_fitted
+
+from pixelmeans.features._base import as_pixel_matrix, check_n_features
+from pixelmeans.features.autoencoder import AutoencoderFeatures
+from pixelmeans.features.umap import UMAPFeatures
+
+
+class AEUMAP(TransformerMixin, BaseEstimator):
+    """Train an autoencoder, then embed its codes with UMAP; the UMAP output is the feature.
+
+    Parameters
+    ----------
+    autoencoder : AutoencoderFeatures or None
+        The (unfitted) autoencoder to train; None uses ``AutoencoderFeatures()``.
+    umap : UMAPFeatures or None
+        The (unfitted) UMAP stage; None uses ``UMAPFeatures()``.
+
+    Input: pixels ``(n, d)``/``(n, h, w)``, uint8 or float. Output: float32 ``(n, D)``
+    with D = ``umap.n_components``. Fitted attributes: ``autoencoder_``, ``umap_``
+    (fitted clones of the two stages). ``codes(X)`` gives the autoencoder codes
+    ``(n, D_ae)``, e.g. to decode a cluster's mean code into an image.
+    """
+
+    def __init__(self, autoencoder=None, umap=None):
+        self.autoencoder = autoencoder
+        self.umap = umap
+
+    def fit(self, X, y=None):
+        """Fit both stages on ``X``; ``y`` is ignored. Returns self."""
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        """Fit both stages and return the training embedding, float32 ``(n, D)``."""
+        X = as_pixel_matrix(X)
+        ae = clone(self.autoencoder) if self.autoencoder is not None else AutoencoderFeatures()
+        um = clone(self.umap) if self.umap is not None else UMAPFeatures()
+        codes = ae.fit_transform(X)
+        Z = um.fit_transform(codes)
+        self.autoencoder_, self.umap_ = ae, um
+        self.n_features_in_ = X.shape[1]
+        return Z
+
+    def codes(self, X) -> np.ndarray:
+        """The autoencoder codes of ``X``: float32 ``(n, D_ae)``."""
+        check_is_fitted(self, "autoencoder_")
+        return self.autoencoder_.transform(X)
+
+    def transform(self, X) -> np.ndarray:
+        """Place new samples into the fitted embedding: float32 ``(n, D)``."""
+        check_is_fitted(self, "umap_")
+        X = as_pixel_matrix(X)
+        check_n_features(self, X)
+        return self.umap_.transform(self.autoencoder_.transform(X))
+
+    def _get_state(self) -> dict:
+        check_is_fitted(self, "umap_")
+        return {"autoencoder_": self.autoencoder_, "umap_": self.umap_,
+                "n_features_in_": np.asarray(self.n_features_in_)}
+
+    def _set_state(self, state: dict) -> None:
+        self.autoencoder_ = state["autoencoder_"]
+        self.umap_ = state["umap_"]
+        self.n_features_in_ = int(state["n_features_in_"])

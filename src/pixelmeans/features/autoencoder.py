@@ -1,0 +1,337 @@
+"""Autoencoder features (PyTorch): an MLP 784-500-500-2000-D or a small conv net.
+
+PyTorch is imported only when an autoencoder is built, so this module imports without
+the ``[deep]`` extra; asking for one then raises MissingDependencyError with the hint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import sys
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from pixelmeans.errors import InputError
+from pixelmeans.features._base import as_pixel_matrix, check_features, check_n_features
+from pixelmeans.features._deps import require_torch
+
+_DEFAULT_HIDDEN = {"mlp": (500, 500, 2000), "conv": (32, 64, 128)}
+
+
+def _resolve_device(torch, device: str):
+    if device in (None, "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise InputError(f"autoencoder: unknown device {device!r} ({err})") from None
+
+
+@contextlib.contextmanager
+def _torch_context(torch, n_threads, device, seed=None):
+    """Deterministic algorithms, a fixed thread count and (optionally) a forked, seeded RNG.
+
+    Global torch settings are restored on exit, so the caller's state is left alone.
+    """
+    old_threads = torch.get_num_threads()
+    old_det = torch.are_deterministic_algorithms_enabled()
+    old_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    old_cudnn = (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark)
+    # Denormal floats make CPU matmuls several times slower late in training; flushing
+    # them to zero changes no result that matters (PyTorch's default, off, is restored).
+    torch.set_flush_denormal(True)
+    devices = [device.index or 0] if device.type == "cuda" else []
+    try:
+        if n_threads:
+            torch.set_num_threads(int(n_threads))
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+        with torch.random.fork_rng(devices=devices):
+            if seed is not None:
+                torch.manual_seed(seed)
+            yield
+    finally:
+        torch.set_flush_denormal(False)
+        torch.set_num_threads(old_threads)
+        torch.use_deterministic_algorithms(old_det, warn_only=old_warn)
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = old_cudnn
+
+
+def _as_tensor(torch, A: np.ndarray):
+    """A CPU tensor sharing memory with ``A`` (read-only arrays too: nothing writes to it)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(np.ascontiguousarray(A))
+
+
+def _conv_sizes(h: int, w: int):
+    """Spatial sizes after the three stride-2 convolutions (k5p2, k5p2, k3p0)."""
+    def down(s, k, p):
+        return (s + 2 * p - k) // 2 + 1
+    sizes = [(h, w)]
+    for k, p in ((5, 2), (5, 2), (3, 0)):
+        sizes.append(tuple(down(s, k, p) for s in sizes[-1]))
+    return sizes
+
+
+def _build_module(torch, arch: str, d: int, image_shape, hidden, n_components: int):
+    nn = torch.nn
+    D = int(n_components)
+    if arch == "mlp":
+        widths = [d, *[int(x) for x in hidden]]
+        enc, dec = [], []
+        for a, b in zip(widths[:-1], widths[1:]):
+            enc += [nn.Linear(a, b), nn.ReLU()]
+        enc.append(nn.Linear(widths[-1], D))
+        back = widths[::-1]
+        dec.append(nn.Linear(D, back[0]))
+        for a, b in zip(back[:-1], back[1:]):
+            dec += [nn.ReLU(), nn.Linear(a, b)]
+        return nn.ModuleDict({"encoder": nn.Sequential(*enc), "decoder": nn.Sequential(*dec)})
+    # arch == "conv": three stride-2 convolutions, a linear code; mirrored transposed convs.
+    h, w = image_shape
+    c1, c2, c3 = (int(x) for x in hidden)
+    sizes = _conv_sizes(h, w)
+    if min(sizes[-1]) < 1:
+        raise InputError(f"autoencoder: images of {h}x{w} are too small for the conv variant (need ≥ 11x11)")
+    flat = c3 * sizes[3][0] * sizes[3][1]
+
+    def op(target, size_in, k, p):  # output_padding so that the transposed conv lands on target
+        return tuple(t - ((s - 1) * 2 - 2 * p + k) for t, s in zip(target, size_in))
+
+    enc = nn.Sequential(
+        nn.Unflatten(1, (1, h, w)),
+        nn.Conv2d(1, c1, 5, 2, 2), nn.ReLU(),
+        nn.Conv2d(c1, c2, 5, 2, 2), nn.ReLU(),
+        nn.Conv2d(c2, c3, 3, 2, 0), nn.ReLU(),
+        nn.Flatten(), nn.Linear(flat, D),
+    )
+    dec = nn.Sequential(
+        nn.Linear(D, flat), nn.ReLU(),
+        nn.Unflatten(1, (c3, *sizes[3])),
+        nn.ConvTranspose2d(c3, c2, 3, 2, 0, output_padding=op(sizes[2], sizes[3], 3, 0)), nn.ReLU(),
+        nn.ConvTranspose2d(c2, c1, 5, 2, 2, output_padding=op(sizes[1], sizes[2], 5, 2)), nn.ReLU(),
+        nn.ConvTranspose2d(c1, 1, 5, 2, 2, output_padding=op(sizes[0], sizes[1], 5, 2)),
+        nn.Flatten(),
+    )
+    return nn.ModuleDict({"encoder": enc, "decoder": dec})
+
+
+class AutoencoderFeatures(TransformerMixin, BaseEstimator):
+    """Train an autoencoder on the pixels; its D-dimensional codes are the features.
+
+    Parameters
+    ----------
+    n_components : int, default 10
+        Code size D.
+    arch : {"mlp", "conv"}, default "mlp"
+        ``mlp``: fully connected d-500-500-2000-D encoder and its mirror image as decoder
+        (ReLU, linear code and linear output). ``conv``: three stride-2 convolutions
+        (32, 64, 128 channels) then a linear code; transposed convolutions back.
+    hidden : tuple of int or None
+        Layer widths (mlp) or channel counts (conv); None takes the defaults above.
+    epochs : int, default 40
+        Passes over the data (Adam, mean squared reconstruction error).
+    batch_size : int, default 256
+    lr : float, default 1e-3
+        Adam learning rate.
+    noise : float, default 0.0
+        Standard deviation of Gaussian noise added to the inputs during training
+        (a denoising autoencoder); the target stays the clean image.
+    image_shape : (h, w) or None
+        Needed by ``conv`` when the images are not square; default: square from d.
+    device : "auto", "cpu", "cuda", ...
+        "auto" trains on a GPU when PyTorch sees one, else on the CPU.
+    random_state : int, default 0
+        Seeds weight initialisation, shuffling and noise: the same seed, data, thread
+        count and device give identical codes.
+    n_threads : int or None
+        CPU threads for PyTorch during fit/transform (restored afterwards); None keeps
+        PyTorch's current setting.
+    verbose : bool or None, default None
+        Progress bar with the loss per epoch (on stderr): True always, False never,
+        None only when stderr is a terminal.
+
+    Input ``X``: ``(n, d)`` or ``(n, h, w)`` pixels, uint8 (divided by 255) or float
+    (taken as given, normally [0, 1]). Output of ``transform``: float32 ``(n, D)``.
+    Fitted attributes: ``module_`` (torch ModuleDict with encoder/decoder, on the CPU),
+    ``loss_curve_`` (mean training loss per epoch), ``n_features_in_``, ``image_shape_``.
+    """
+
+    def __init__(
+        self,
+        n_components: int = 10,
+        arch: str = "mlp",
+        hidden=None,
+        epochs: int = 40,
+        batch_size: int = 256,
+        lr: float = 1e-3,
+        noise: float = 0.0,
+        image_shape=None,
+        device: str = "auto",
+        random_state: int = 0,
+        n_threads=None,
+        verbose=None,
+    ):
+        self.n_components = n_components
+        self.arch = arch
+        self.hidden = hidden
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.noise = noise
+        self.image_shape = image_shape
+        self.device = device
+        self.random_state = random_state
+        self.n_threads = n_threads
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ helpers
+    def _check_params(self, d: int):
+        if self.arch not in _DEFAULT_HIDDEN:
+            raise InputError(f"autoencoder: arch must be 'mlp' or 'conv', got {self.arch!r}")
+        if int(self.n_components) < 1:
+            raise InputError(f"autoencoder: n_components must be ≥ 1, got {self.n_components}")
+        if int(self.epochs) < 0 or int(self.batch_size) < 1:
+            raise InputError("autoencoder: epochs must be ≥ 0 and batch_size ≥ 1")
+        hidden = tuple(self.hidden) if self.hidden is not None else _DEFAULT_HIDDEN[self.arch]
+        if self.arch == "conv" and len(hidden) != 3:
+            raise InputError(f"autoencoder: conv needs three channel counts, got {hidden}")
+        shape = None
+        if self.arch == "conv":
+            if self.image_shape is not None:
+                shape = tuple(int(s) for s in self.image_shape)
+            else:
+                side = math.isqrt(d)
+                if side * side != d:
+                    raise InputError(f"autoencoder: {d} pixels is not a square image; pass image_shape=(h, w)")
+                shape = (side, side)
+            if shape[0] * shape[1] != d:
+                raise InputError(f"autoencoder: image_shape {shape} does not have {d} pixels")
+        return hidden, shape
+
+    def _seed(self) -> int:
+        rs = self.random_state
+        if rs is None:
+            return int(np.random.SeedSequence().generate_state(1)[0])
+        if isinstance(rs, np.random.RandomState):
+            return int(rs.randint(0, 2**31 - 1))
+        return int(rs)
+
+    @staticmethod
+    def _batch_to_float(torch, xb):
+        if xb.dtype == torch.uint8:
+            return xb.float().mul_(1.0 / 255.0)
+        return xb
+
+    def _show_progress(self) -> bool | None:
+        if self.verbose is None:
+            return None  # tqdm: disable when not a terminal
+        return not self.verbose
+
+    # ------------------------------------------------------------------ API
+    def fit(self, X, y=None):
+        """Train the autoencoder on ``X`` (n, d); ``y`` is ignored. Returns self."""
+        torch = require_torch("autoencoder features")
+        from tqdm.auto import tqdm
+
+        X = as_pixel_matrix(X)
+        n, d = X.shape
+        hidden, shape = self._check_params(d)
+        device = _resolve_device(torch, self.device)
+        seed = self._seed()
+        with _torch_context(torch, self.n_threads, device, seed):
+            module = _build_module(torch, self.arch, d, shape, hidden, self.n_components).to(device)
+            data = _as_tensor(torch, X if X.dtype == np.uint8 else X.astype(np.float32, copy=False)).to(device)
+            gen = torch.Generator(device="cpu").manual_seed(seed)
+            noise_gen = torch.Generator(device=device).manual_seed(seed + 1)
+            opt = torch.optim.Adam(module.parameters(), lr=float(self.lr))
+            bs = int(self.batch_size)
+            losses = []
+            bar = tqdm(range(int(self.epochs)), desc="autoencoder", unit="epoch",
+                       disable=self._show_progress(), file=sys.stderr, leave=False)
+            module.train()
+            for _ in bar:
+                perm = torch.randperm(n, generator=gen).to(device)
+                total = torch.zeros((), device=device)
+                for start in range(0, n, bs):
+                    xb = self._batch_to_float(torch, data[perm[start:start + bs]])
+                    inp = xb
+                    if self.noise:
+                        inp = xb + float(self.noise) * torch.randn(xb.shape, generator=noise_gen, device=device)
+                    out = module["decoder"](module["encoder"](inp))
+                    loss = torch.nn.functional.mse_loss(out, xb)
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+                    total += loss.detach() * xb.shape[0]
+                losses.append(float(total) / n)
+                bar.set_postfix(loss=f"{losses[-1]:.5f}")
+            bar.close()
+            module.eval()
+            self.module_ = module.to("cpu")
+        self.loss_curve_ = losses
+        self.n_features_in_ = d
+        self.image_shape_ = shape
+        return self
+
+    def _run(self, part: str, A, batch: int = 4096, post=None) -> np.ndarray:
+        torch = require_torch("autoencoder features")
+        check_is_fitted(self, "module_")
+        device = _resolve_device(torch, self.device)
+        net = self.module_[part]
+        outs = []
+        with _torch_context(torch, self.n_threads, device), torch.no_grad():
+            net.to(device)
+            try:
+                src = _as_tensor(torch, A)
+                for start in range(0, A.shape[0], batch):
+                    xb = self._batch_to_float(torch, src[start:start + batch].to(device))
+                    outs.append(net(xb).to("cpu").numpy().astype(np.float32, copy=False))
+            finally:
+                net.to("cpu")
+        out = np.concatenate(outs) if outs else np.empty((0, 0), np.float32)
+        return post(out) if post else out
+
+    def transform(self, X) -> np.ndarray:
+        """Encode pixels ``(n, d)`` (uint8 or float) → float32 codes ``(n, D)``."""
+        X = as_pixel_matrix(X)
+        check_n_features(self, X)
+        if X.dtype != np.uint8:
+            X = X.astype(np.float32, copy=False)
+        return self._run("encoder", X)
+
+    def decode(self, codes) -> np.ndarray:
+        """Decode codes ``(n, D)`` → float32 pixels ``(n, d)`` clipped to [0, 1].
+
+        Useful to show a k-means centroid in code space as an image.
+        """
+        codes = check_features(codes, name="codes")
+        if codes.shape[1] != int(self.n_components):
+            raise InputError(f"codes have {codes.shape[1]} columns, the autoencoder has {self.n_components}")
+        return self._run("decoder", codes, post=lambda a: np.clip(a, 0.0, 1.0, out=a))
+
+    def _get_state(self) -> dict:
+        check_is_fitted(self, "module_")
+        state = {f"module/{k}": v.detach().cpu().numpy() for k, v in self.module_.state_dict().items()}
+        state["loss_curve_"] = np.asarray(self.loss_curve_, dtype=np.float64)
+        state["n_features_in_"] = np.asarray(self.n_features_in_)
+        state["image_shape_"] = np.asarray(self.image_shape_ if self.image_shape_ else (), dtype=np.int64)
+        return state
+
+    def _set_state(self, state: dict) -> None:
+        torch = require_torch("autoencoder features")
+        d = int(state["n_features_in_"])
+        hidden, shape = self._check_params(d)
+        module = _build_module(torch, self.arch, d, shape, hidden, self.n_components)
+        weights = {k[len("module/"):]: torch.from_numpy(np.array(v)) for k, v in state.items() if k.startswith("module/")}
+        module.load_state_dict(weights)
+        module.eval()
+        self.module_ = module
+        self.loss_curve_ = [float(v) for v in state["loss_curve_"]]
+        self.n_features_in_ = d
+        self.image_shape_ = tuple(int(s) for s in state["image_shape_"]) or None

@@ -1,0 +1,91 @@
+"""PCA of the pixels (scikit-learn's PCA, float32 throughout)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.decomposition import PCA
+
+from pixelmeans.errors import InputError
+from pixelmeans.features._base import as_pixel_matrix, check_n_features, to_unit_float32
+
+
+class PCAFeatures(TransformerMixin, BaseEstimator):
+    """Project pixels (scaled to [0, 1]) onto their first ``n_components`` principal axes.
+
+    Parameters
+    ----------
+    n_components : int, default 50
+        Output dimension D.
+    whiten : bool, default False
+        Scale each component to unit variance.
+    random_state : int or None, default 0
+        Seed of the randomized SVD solver.
+
+    ``transform(X)``: ``(n, d)``/``(n, h, w)`` uint8 or float → float32 ``(n, D)``.
+    Fitted attributes: ``components_`` (D, d) float32, ``mean_`` (d,) float32,
+    ``explained_variance_ratio_`` (D,).
+    """
+
+    def __init__(self, n_components: int = 50, whiten: bool = False, random_state=0):
+        self.n_components = n_components
+        self.whiten = whiten
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        """Fit the principal axes on ``X``; ``y`` is ignored."""
+        self._fit(X)
+        return self
+
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        """Fit, then return the float32 ``(n, D)`` projection of ``X``."""
+        Xf = self._fit(X)
+        return self._project(Xf)
+
+    def _fit(self, X) -> np.ndarray:
+        X = as_pixel_matrix(X)
+        D = int(self.n_components)
+        if not 1 <= D <= min(X.shape):
+            raise InputError(f"pca: n_components must be between 1 and {min(X.shape)}, got {D}")
+        Xf = to_unit_float32(X)
+        pca = PCA(n_components=D, whiten=self.whiten, svd_solver="auto", random_state=self.random_state)
+        pca.fit(Xf)
+        self.components_ = pca.components_.astype(np.float32)
+        self.mean_ = pca.mean_.astype(np.float32)
+        self.explained_variance_ = pca.explained_variance_.astype(np.float32)
+        self.explained_variance_ratio_ = pca.explained_variance_ratio_.astype(np.float32)
+        self.n_features_in_ = X.shape[1]
+        return Xf
+
+    def _project(self, Xf: np.ndarray) -> np.ndarray:
+        Z = (Xf - self.mean_) @ self.components_.T
+        if self.whiten:
+            Z /= np.sqrt(self.explained_variance_)
+        return Z.astype(np.float32, copy=False)
+
+    def transform(self, X) -> np.ndarray:
+        """Pixels ``(n, d)`` → float32 ``(n, D)``."""
+        X = as_pixel_matrix(X)
+        check_n_features(self, X)
+        return self._project(to_unit_float32(X))
+
+    def inverse_transform(self, Z) -> np.ndarray:
+        """Features ``(n, D)`` → float32 pixels ``(n, d)`` (the PCA reconstruction)."""
+        Z = np.asarray(Z, dtype=np.float32)
+        if self.whiten:
+            Z = Z * np.sqrt(self.explained_variance_)
+        return (Z @ self.components_ + self.mean_).astype(np.float32, copy=False)
+
+    def _get_state(self) -> dict:
+        return {
+            "components_": self.components_,
+            "mean_": self.mean_,
+            "explained_variance_": self.explained_variance_,
+            "explained_variance_ratio_": self.explained_variance_ratio_,
+            "n_features_in_": np.asarray(self.n_features_in_),
+        }
+
+    def _set_state(self, state: dict) -> None:
+        for key in ("components_", "mean_", "explained_variance_", "explained_variance_ratio_"):
+            setattr(self, key, np.asarray(state[key], dtype=np.float32))
+        self.n_features_in_ = int(state["n_features_in_"])

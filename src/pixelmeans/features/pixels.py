@@ -1,0 +1,34 @@
+"""Raw pixels as features: scaled to [0, 1] float32."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from pixelmeans.features._base import as_pixel_matrix, check_n_features, to_unit_float32
+
+
+class PixelFeatures(TransformerMixin, BaseEstimator):
+    """Identity features: pixels as float32 scaled to [0, 1].
+
+    ``transform(X)`` takes ``(n, d)`` or ``(n, h, w)`` uint8 (divided by 255) or float
+    (kept as given) and returns float32 ``(n, d)``. Fitting only records ``d``.
+    """
+
+    def fit(self, X, y=None):
+        """Record the number of pixels per image; ``y`` is ignored."""
+        X = as_pixel_matrix(X)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Pixels ``(n, d)`` → float32 ``(n, d)`` in [0, 1]."""
+        X = as_pixel_matrix(X)
+        check_n_features(self, X)
+        return to_unit_float32(X)
+
+    def _get_state(self) -> dict:
+        return {"n_features_in_": np.asarray(self.n_features_in_)}
+
+    def _set_state(self, state: dict) -> None:
+        self.n_features_in_ = int(state["n_features_in_"])

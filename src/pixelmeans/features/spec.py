@@ -1,0 +1,150 @@
+"""``make_features(spec)``: the feature names of the command line, as transformers."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from pixelmeans.errors import InputError
+from pixelmeans.features.aeumap import AEUMAP
+from pixelmeans.features.autoencoder import AutoencoderFeatures
+from pixelmeans.features.pca import PCAFeatures
+from pixelmeans.features.pixels import PixelFeatures
+from pixelmeans.features.umap import UMAPFeatures
+
+SPEC_HELP = "pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D] | path/to/saved"
+DEFAULT_DIMS = {"pca": 50, "autoencoder": 10, "umap": 10, "ae+umap": 10}
+# Keywords every feature accepts; they are dropped where they mean nothing (pixels, pca).
+COMMON_KW = ("random_state", "verbose", "n_threads", "device")
+
+_SPEC_RE = re.compile(r"^(pixels|pca|autoencoder|umap|ae\+umap)(?::(\d+))?$")
+
+
+class FrozenFeatures(TransformerMixin, BaseEstimator):
+    """A fitted transformer that a Pipeline will not refit: ``fit`` does nothing.
+
+    ``transform`` (and ``fit_transform``) call the wrapped transformer's ``transform``;
+    other attributes (``decode``, ``codes``, ``autoencoder_`` ...) are passed through.
+    ``clone`` returns the same object, so grid searches keep the fitted state.
+    """
+
+    def __init__(self, features):
+        self.features = features
+
+    def __sklearn_clone__(self):
+        return self
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name == "features":
+            raise AttributeError(name)
+        return getattr(self.features, name)
+
+    def fit(self, X=None, y=None):
+        """No-op: the wrapped transformer is already fitted. Returns self."""
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """``features.transform(X)``: float32 ``(n, D)``."""
+        return self.features.transform(X)
+
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        """Same as ``transform``: nothing is refitted."""
+        return self.features.transform(X)
+
+
+def _split_kw(cls, kw: dict, prefix: str | None = None) -> dict:
+    names = set(cls().get_params(deep=False))
+    out = {}
+    for key, value in kw.items():
+        if prefix and key.startswith(prefix):
+            key = key[len(prefix):]
+        if key in names:
+            out[key] = value
+    return out
+
+
+def _is_saved_path(spec: str) -> bool:
+    return os.sep in spec or "/" in spec or spec.endswith(".pmfeat") or Path(spec).is_file()
+
+
+def make_features(spec: str, **kw):
+    """Build the feature transformer that ``spec`` names.
+
+    Parameters
+    ----------
+    spec : str
+        ``pixels`` | ``pca[:D]`` | ``autoencoder[:D]`` | ``umap[:D]`` | ``ae+umap[:D]``
+        (D: output dimension; defaults 50, 10, 10, 10), or the path of a file written by
+        :func:`save_features`, which is loaded and wrapped in :class:`FrozenFeatures`
+        (already fitted, never refitted).
+    **kw
+        Parameters of the transformer (e.g. ``epochs=20``, ``arch="conv"``,
+        ``n_neighbors=30``). ``random_state``, ``verbose``, ``n_threads`` and ``device``
+        are accepted by every spec and ignored where they do not apply. For ``ae+umap``,
+        a key goes to every stage that has it; prefix ``ae_`` or ``umap_`` to aim at one
+        (``ae_n_components=16``). Unknown keys raise InputError.
+
+    Returns an unfitted sklearn transformer (fit/transform/fit_transform → float32
+    ``(n, D)``), or a fitted FrozenFeatures for a saved path.
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise InputError(f"features: expected one of {SPEC_HELP}, got {spec!r}")
+    spec = spec.strip()
+    m = _SPEC_RE.match(spec)
+    if m is None:
+        if _is_saved_path(spec):
+            from pixelmeans.features.io import load_features
+
+            unknown = set(kw) - set(COMMON_KW)
+            if unknown:
+                raise InputError(f"features {spec}: a saved embedding takes no parameters, got {sorted(unknown)}")
+            return FrozenFeatures(load_features(spec))
+        raise InputError(f"features: unknown {spec!r}; expected one of {SPEC_HELP}")
+    name, dim = m.group(1), m.group(2)
+    if name == "pixels" and dim is not None:
+        raise InputError("features: 'pixels' takes no dimension")
+    if dim is not None and "n_components" in kw and int(kw["n_components"]) != int(dim):
+        raise InputError(f"features {spec}: n_components={kw['n_components']} contradicts the spec")
+    D = int(dim) if dim is not None else kw.get("n_components", DEFAULT_DIMS.get(name))
+    if D is not None and int(D) < 1:
+        raise InputError(f"features {spec}: the dimension must be ≥ 1")
+
+    if name == "ae+umap":
+        ae_params = set(AutoencoderFeatures().get_params(deep=False))
+        um_params = set(UMAPFeatures().get_params(deep=False))
+        ae_kw, um_kw, unknown = {}, {}, []
+        for key, value in kw.items():  # unprefixed keys first; prefixed ones override them
+            if key.startswith(("ae_", "umap_")):
+                continue
+            hit = False
+            if key in ae_params and key != "n_components":  # n_components is the output D
+                ae_kw[key], hit = value, True
+            if key in um_params:
+                um_kw[key], hit = value, True
+            if not hit and key not in COMMON_KW:
+                unknown.append(key)
+        for key, value in kw.items():
+            if key.startswith("ae_") and key[3:] in ae_params:
+                ae_kw[key[3:]] = value
+            elif key.startswith("umap_") and key[5:] in um_params:
+                um_kw[key[5:]] = value
+            elif key.startswith(("ae_", "umap_")):
+                unknown.append(key)
+        if unknown:
+            raise InputError(f"features {spec}: unknown parameters {sorted(unknown)}")
+        um_kw["n_components"] = int(D)
+        return AEUMAP(autoencoder=AutoencoderFeatures(**ae_kw), umap=UMAPFeatures(**um_kw))
+
+    cls = {"pixels": PixelFeatures, "pca": PCAFeatures, "autoencoder": AutoencoderFeatures, "umap": UMAPFeatures}[name]
+    params = set(cls().get_params(deep=False))
+    unknown = set(kw) - params - set(COMMON_KW)
+    if unknown:
+        raise InputError(f"features {spec}: unknown parameters {sorted(unknown)}; {cls.__name__} takes {sorted(params)}")
+    args = {k: v for k, v in kw.items() if k in params}
+    if D is not None:
+        args["n_components"] = int(D)
+    return cls(**args)
