@@ -122,7 +122,7 @@ def test_not_fitted():
 
 @pytest.mark.parametrize("params,match", [
     (dict(empty_clusters="delete"), "empty_clusters must be one of relocate, drop, keep"),
-    (dict(algorithm="elkan"), "algorithm must be one of auto, lloyd"),
+    (dict(algorithm="full"), "algorithm must be one of auto, lloyd, hamerly, yinyang, elkan"),
     (dict(max_iter=0), "max_iter must be >= 1"),
     (dict(tol=-1.0), "tol must be >= 0"),
     (dict(tol=float("nan")), "tol must be a finite number"),

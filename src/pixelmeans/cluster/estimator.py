@@ -41,6 +41,7 @@ from pixelmeans.cluster.kernels import (
     column_stats,
     compute_dtype,
     labels_inertia,
+    round_shift,
     squared_distances,
 )
 from pixelmeans.cluster.lloyd import kmeans_single
@@ -279,9 +280,9 @@ default="k-means++"
 
         mean, var, lo, hi = column_stats(X)
         tol = float(np.mean(var) * self.tol) if self.tol else 0.0
-        shift = mean.astype(dtype)
+        shift = round_shift(mean, np.maximum(np.abs(lo), np.abs(hi)), dtype)
         random_state = check_random_state(self.random_state)
-        kernel = choose_kernel(self.algorithm, n_clusters, n_features)
+        kernel = choose_kernel(self.algorithm, n_clusters, n_features, n_samples)
 
         best = None
         for run in range(n_init):

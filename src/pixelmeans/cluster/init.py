@@ -34,7 +34,12 @@ from pixelmeans.cluster._validation import (
     check_n_clusters_vs_samples,
     check_sample_weight,
 )
-from pixelmeans.cluster.kernels import column_stats, compute_dtype, squared_distances
+from pixelmeans.cluster.kernels import (
+    column_stats,
+    compute_dtype,
+    round_shift,
+    squared_distances,
+)
 
 __all__ = ["INIT_METHODS", "kmeans_plusplus"]
 
@@ -91,7 +96,8 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
     sample_weight = check_sample_weight(sample_weight, X.shape[0])
     random_state = check_random_state(random_state)
     dtype = compute_dtype(X.dtype)
-    shift = column_stats(X)[0].astype(dtype)
+    mean, _, lo, hi = column_stats(X)
+    shift = round_shift(mean, np.maximum(np.abs(lo), np.abs(hi)), dtype)
     return _kmeans_plusplus(X, n_clusters, sample_weight, random_state, shift,
                             n_local_trials=n_local_trials)
 

@@ -125,6 +125,55 @@ def _sqdist_row(a, b):  # pragma: no cover
     return acc
 
 
+@njit(cache=True)
+def exact_sqdist(a, b):  # pragma: no cover
+    """The *canonical* squared distance ``||a - b||^2`` that decides every label.
+
+    float64 differences and sums in one fixed order (four interleaved partial sums,
+    no fast-math: no reassociation, no contraction), so the same two rows give the
+    same bits wherever it is called from. Every kernel breaks near-ties with it,
+    which is why they all return the same labels.
+    """
+    n = a.shape[0]
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    j = 0
+    while j + 4 <= n:
+        t0 = np.float64(a[j]) - np.float64(b[j])
+        t1 = np.float64(a[j + 1]) - np.float64(b[j + 1])
+        t2 = np.float64(a[j + 2]) - np.float64(b[j + 2])
+        t3 = np.float64(a[j + 3]) - np.float64(b[j + 3])
+        s0 += t0 * t0
+        s1 += t1 * t1
+        s2 += t2 * t2
+        s3 += t3 * t3
+        j += 4
+    while j < n:
+        t0 = np.float64(a[j]) - np.float64(b[j])
+        s0 += t0 * t0
+        j += 1
+    return (s0 + s1) + (s2 + s3)
+
+
+def dot_error_coef(n_features: int, dtype) -> float:
+    """``c`` such that ``|fl(x.y) - x.y| <= c * ||x|| * ||y||`` for any summation order.
+
+    The classical bound ``gamma_d = d u / (1 - d u)`` (``u``: unit roundoff of the
+    compute dtype), with two extra terms of slack for the final rounding.
+    """
+    u = float(np.finfo(dtype).eps) / 2
+    du = (n_features + 2) * u
+    return du / (1.0 - du)
+
+
+# Relative slack added to every error bound, far above the ~1e-16 rounding of the
+# canonical float64 distance, so that "outside the error bars" always means
+# "different canonical value".
+_REL_SLACK = 1e-12
+
+
 @njit(cache=True, fastmath=_FASTMATH)
 def _add_row(w, x, acc):  # pragma: no cover
     """acc += w * x (acc float64)."""
@@ -133,12 +182,52 @@ def _add_row(w, x, acc):  # pragma: no cover
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _lloyd_block(X, shift, weights, centers, centers_t, centers_sqnorm, labels, sqdist,
+def nearest_of_row(row, xnorm, dots_row, centers, csq, cnorm, err_coef):  # pragma: no cover
+    """Nearest centre of one shifted row from its gemm products, exact near ties.
+
+    ``v_j = ||c_j||^2 - 2 x.c_j`` (float64 from the float32/64 product) is within
+    ``e_j = 2 err_coef ||x|| ||c_j||`` (+ slack) of the exact value, whatever order
+    BLAS summed in. Every centre whose interval reaches the best one's is compared
+    again with :func:`exact_sqdist`; the first index wins exact ties. The result is
+    the canonical nearest centre, whatever kernel computed ``dots_row``.
+    """
+    k = csq.shape[0]
+    best = 0
+    bv = csq[0] - 2.0 * np.float64(dots_row[0])
+    for j in range(1, k):
+        v = csq[j] - 2.0 * np.float64(dots_row[j])
+        if v < bv:
+            bv = v
+            best = j
+    slack = _REL_SLACK * (xnorm * xnorm)
+    reach = bv + 2.0 * err_coef * xnorm * cnorm[best] + _REL_SLACK * csq[best] + slack
+    n_close = 0
+    for j in range(k):
+        v = csq[j] - 2.0 * np.float64(dots_row[j])
+        if v - 2.0 * err_coef * xnorm * cnorm[j] - _REL_SLACK * csq[j] - slack <= reach:
+            n_close += 1
+    if n_close == 1:
+        return best
+    best = -1
+    bd = np.inf
+    for j in range(k):
+        v = csq[j] - 2.0 * np.float64(dots_row[j])
+        if v - 2.0 * err_coef * xnorm * cnorm[j] - _REL_SLACK * csq[j] - slack <= reach:
+            e = exact_sqdist(row, centers[j])
+            if e < bd:
+                bd = e
+                best = j
+    return best
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, labels, sqdist,
                  sums, weight_sums, r0, r1, chunk, want_sqdist, want_sums):  # pragma: no cover
     d = X.shape[1]
     k = centers.shape[0]
     buf = np.empty((chunk, d), dtype=centers.dtype)
     dots = np.empty((chunk, k), dtype=centers.dtype)
+    xsq = np.empty(chunk)
     n_changed = 0
     if want_sums:
         sums[:, :] = 0.0
@@ -146,24 +235,19 @@ def _lloyd_block(X, shift, weights, centers, centers_t, centers_sqnorm, labels, 
     for s in range(r0, r1, chunk):
         m = min(r1, s + chunk) - s
         for i in range(m):
-            _shift_row_only(X[s + i], shift, buf[i])
+            xsq[i] = _shift_row(X[s + i], shift, buf[i])
         if m == chunk:
             np.dot(buf, centers_t, dots)
         else:
             dots[:m] = np.dot(buf[:m], centers_t)
         for i in range(m):
-            best = centers_sqnorm[0] - 2 * dots[i, 0]
-            lab = 0
-            for j in range(1, k):
-                v = centers_sqnorm[j] - 2 * dots[i, j]
-                if v < best:
-                    best = v
-                    lab = j
+            lab = nearest_of_row(buf[i], np.sqrt(xsq[i]), dots[i], centers, csq, cnorm,
+                                 err_coef)
             if labels[s + i] != lab:
                 n_changed += 1
                 labels[s + i] = lab
             if want_sqdist:
-                sqdist[s + i] = _sqdist_row(buf[i], centers[lab])
+                sqdist[s + i] = exact_sqdist(buf[i], centers[lab])
             if want_sums:
                 w = weights[s + i]
                 weight_sums[lab] += w
@@ -172,12 +256,12 @@ def _lloyd_block(X, shift, weights, centers, centers_t, centers_sqnorm, labels, 
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
-def _lloyd_parallel(X, shift, weights, centers, centers_t, centers_sqnorm, labels, sqdist,
-                    sums, weight_sums, changed, bounds, chunk, want_sqdist,
+def _lloyd_parallel(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, labels,
+                    sqdist, sums, weight_sums, changed, bounds, chunk, want_sqdist,
                     want_sums):  # pragma: no cover
     for b in prange(changed.shape[0]):
         bs = np.int64(b) if want_sums else np.int64(0)
-        changed[b] = _lloyd_block(X, shift, weights, centers, centers_t, centers_sqnorm,
+        changed[b] = _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef,
                                   labels, sqdist, sums[bs], weight_sums[bs], bounds[b],
                                   bounds[b + 1], chunk, want_sqdist, want_sums)
 
@@ -258,6 +342,13 @@ def _prepare_centers(shifted: np.ndarray, dtype: np.dtype):
     return shifted, shifted_t, sqnorm
 
 
+def center_norms(shifted: np.ndarray):
+    """Squared norms (float64, as accurate as float64 allows) and norms of the centres."""
+    c64 = shifted.astype(np.float64)
+    csq = np.einsum("ij,ij->i", c64, c64)
+    return csq, np.sqrt(csq)
+
+
 def column_stats(X: np.ndarray):
     """Per-feature mean, variance, minimum and maximum of ``X``, without a float copy.
 
@@ -297,13 +388,31 @@ def column_stats(X: np.ndarray):
     return mean + dev / n, var, lo.min(axis=0), hi.max(axis=0)
 
 
+def round_shift(mean: np.ndarray, scale: np.ndarray, dtype) -> np.ndarray:
+    """A shift close to ``mean`` with few significant bits, in ``dtype``.
+
+    Each component is rounded to a multiple of ``2**(ceil(log2(scale_j)) - 10)``
+    (``scale_j``: the largest absolute value of feature j). That still removes the
+    cancellation the shift is for, and it makes ``x - shift`` exact for data on a
+    grid (integers, pixels 0..255, halves...): distances that tie exactly in the
+    data's coordinates then tie exactly in the kernels' too, and the first centre
+    wins, as documented.
+    """
+    scale = np.maximum(np.abs(np.asarray(scale, dtype=np.float64)), np.finfo(np.float64).tiny)
+    q = np.exp2(np.ceil(np.log2(scale)) - 10)
+    return (np.round(np.asarray(mean, dtype=np.float64) / q) * q).astype(dtype)
+
+
 def default_shift(centers: np.ndarray, dtype) -> np.ndarray:
-    """The shift used outside fitting: the mean of the centres, in ``dtype``.
+    """The shift used outside fitting: the (rounded) mean of the centres, in ``dtype``.
 
     It depends on the centres only, so predicting a row never depends on which other
     rows came with it.
     """
-    return np.asarray(centers, dtype=np.float64).mean(axis=0).astype(dtype)
+    c = np.asarray(centers, dtype=np.float64)
+    if c.shape[0] == 0:
+        return np.zeros(c.shape[1], dtype=dtype)
+    return round_shift(c.mean(axis=0), np.abs(c).max(axis=0), dtype)
 
 
 def squared_distances(X: np.ndarray, centers: np.ndarray, *, shift: np.ndarray | None = None,
@@ -455,6 +564,7 @@ class LloydKernel:
         self.shift = np.ascontiguousarray(shift, dtype=self.dtype)
         n, d = X.shape
         self.chunk = chunk_rows(d, self.dtype.itemsize)
+        self.err_coef = dot_error_coef(d, self.dtype)
         self.sqdist = np.zeros(n)
         self._alloc(n_clusters)
 
@@ -493,7 +603,8 @@ class LloydKernel:
             self._alloc(k)
         if self.X.shape[0] == 0:
             return StepSums(0, 0.0, self.sqdist, np.zeros((k, self.X.shape[1])), np.zeros(k))
-        shifted, shifted_t, sqnorm = _prepare_centers(centers, self.dtype)
+        shifted, shifted_t, _ = _prepare_centers(centers, self.dtype)
+        csq, cnorm = center_norms(shifted)
         if want_sums:
             if self._sums is None:
                 self._sums = np.zeros((self.n_blocks, k, self.X.shape[1]))
@@ -502,8 +613,8 @@ class LloydKernel:
         else:  # placeholders of the same types (no recompilation), never written
             sums, weight_sums = np.zeros((1, 1, 1)), np.zeros((1, 1))
         X, n, d = self.X, self.X.shape[0], self.X.shape[1]
-        args = (X, self.shift, self.sample_weight, shifted, shifted_t, sqnorm, labels,
-                self.sqdist)
+        args = (X, self.shift, self.sample_weight, shifted, shifted_t, csq, cnorm,
+                self.err_coef, labels, self.sqdist)
         with blas_single_thread():
             if _parallel_worth_it(n, d, k, self.n_blocks):
                 _lloyd_parallel(*args, sums, weight_sums, self._changed, self.bounds,
@@ -523,20 +634,45 @@ class LloydKernel:
         return StepSums(int(self._changed.sum()), inertia, self.sqdist, sums, weight_sums)
 
 
-#: Step kernels by name, for ``KMeans(algorithm=...)``. A new exact kernel (Elkan,
-#: Hamerly, ...) registers here and in :func:`choose_kernel`; nothing else changes.
+#: Step kernels by name, for ``KMeans(algorithm=...)``. A new exact kernel registers
+#: here and in :func:`choose_kernel`; nothing else changes. All give the same labels
+#: at every step (the canonical nearest centres), hence the same ``n_iter_``.
 KERNELS = {"lloyd": LloydKernel}
 
+# The bound-based kernels import this module's helpers: register them last.
+from pixelmeans.cluster.bounds import ElkanKernel, HamerlyKernel, YinyangKernel  # noqa: E402
 
-def choose_kernel(algorithm: str, n_clusters: int, n_features: int):
+KERNELS.update(hamerly=HamerlyKernel, yinyang=YinyangKernel, elkan=ElkanKernel)
+
+#: "auto" uses Lloyd below this many multiply-adds per step (n * k * d): bounds do
+#: not pay on tiny problems.
+AUTO_LLOYD_WORK = 2**21
+#: "auto" uses Hamerly (one lower bound) up to this many clusters, Yinyang above.
+AUTO_HAMERLY_MAX_K = 20
+
+
+def choose_kernel(algorithm: str, n_clusters: int, n_features: int, n_samples: int | None = None):
     """The step-kernel class for ``algorithm``; "auto" chooses by the problem's shape.
 
     Parameters
     ----------
     algorithm : {"auto"} or a key of :data:`KERNELS`
     n_clusters, n_features : int
-        Shape of the problem ("auto" uses them; Lloyd is the only kernel so far).
+    n_samples : int, optional
+        With it, "auto" keeps Lloyd for problems too small for bounds to pay.
+
+    Returns
+    -------
+    type
+        ``"auto"``: :class:`LloydKernel` when ``k == 1`` or the problem is tiny,
+        else Hamerly for ``k <= AUTO_HAMERLY_MAX_K``, else Yinyang.
     """
-    if algorithm == "auto":
+    if algorithm != "auto":
+        return KERNELS[algorithm]
+    if n_clusters <= 1:
         return LloydKernel
-    return KERNELS[algorithm]
+    if n_samples is not None and n_samples * n_clusters * max(1, n_features) < AUTO_LLOYD_WORK:
+        return LloydKernel
+    if n_clusters <= AUTO_HAMERLY_MAX_K:
+        return HamerlyKernel
+    return YinyangKernel
