@@ -188,8 +188,9 @@ def test_same_result_whatever_the_number_of_threads(monkeypatch, algorithm):
 def test_auto_chooses_by_shape():
     assert K.choose_kernel("auto", 1, 784, 60000) is K.LloydKernel
     assert K.choose_kernel("auto", 10, 2, 50) is K.LloydKernel  # tiny: bounds do not pay
-    assert K.choose_kernel("auto", 10, 784, 60000).name == "hamerly"
-    assert K.choose_kernel("auto", 256, 784, 60000).name == "yinyang"
+    assert K.choose_kernel("auto", 10, 784, 60000).name == "elkan"
+    assert K.choose_kernel("auto", K.AUTO_ELKAN_MAX_K, 784, 60000).name == "elkan"
+    assert K.choose_kernel("auto", 256, 784, 60000).name == "yinyang"  # bounded memory
     for name in ["lloyd", *BOUNDED]:
         assert K.choose_kernel(name, 10, 784, 60000) is K.KERNELS[name]
 

@@ -118,9 +118,11 @@ default="k-means++"
     verbose : int, default=0
         1 or more: print one line per step, then ``K-means converged after N steps.``
         (or that it stopped at ``max_iter`` without converging).
-    algorithm : {"auto", "lloyd"}, default="auto"
-        Step kernel. All kernels give the same result; "auto" chooses by the shape of
-        the problem.
+    algorithm : {"auto", "lloyd", "hamerly", "yinyang", "elkan"}, default="auto"
+        Step kernel. All kernels give the same labels at every step (Lloyd's); they
+        differ in speed and memory. "auto" chooses by the shape of the problem: Lloyd
+        for tiny problems, Elkan up to 64 clusters, Yinyang above (see
+        :func:`pixelmeans.cluster.kernels.choose_kernel`).
     copy_x : bool, default=True
         Accepted for compatibility with scikit-learn. pixelmeans never modifies nor
         copies ``X`` (the data is centred chunk by chunk inside the kernels), so it

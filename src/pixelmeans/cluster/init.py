@@ -34,12 +34,8 @@ from pixelmeans.cluster._validation import (
     check_n_clusters_vs_samples,
     check_sample_weight,
 )
-from pixelmeans.cluster.kernels import (
-    column_stats,
-    compute_dtype,
-    round_shift,
-    squared_distances,
-)
+from pixelmeans.cluster.kernels import column_stats, compute_dtype, round_shift
+from pixelmeans.cluster.plusplus import PlusPlusState
 
 __all__ = ["INIT_METHODS", "kmeans_plusplus"]
 
@@ -121,34 +117,27 @@ def _kmeans_plusplus(X, n_clusters, sample_weight, random_state, shift, n_local_
     centers : ndarray of shape (n_clusters, n_features), dtype of ``shift``
     indices : ndarray of shape (n_clusters,), dtype int64
     """
-    n_samples, n_features = X.shape
+    n_samples = X.shape[0]
     dtype = shift.dtype
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(n_clusters))
 
+    # The same random draws as scikit-learn's _kmeans_plusplus; only the way the
+    # candidates' potentials are computed differs (see pixelmeans.cluster.plusplus).
+    state = PlusPlusState(X, sample_weight, shift, n_clusters, n_local_trials)
     indices = np.full(n_clusters, -1, dtype=np.int64)
     center_id = random_state.choice(n_samples, p=sample_weight / sample_weight.sum())
+    state.try_candidates(np.array([center_id], dtype=np.int64))
+    state.accept(0)
     indices[0] = center_id
 
-    def distances_to(rows):
-        d2 = squared_distances(X, X[rows], shift=shift, dtype=dtype)
-        return d2.astype(np.float64)
-
-    closest_dist_sq = distances_to([center_id])[:, 0]
-    current_pot = closest_dist_sq @ sample_weight
-
     for c in range(1, n_clusters):
-        rand_vals = random_state.uniform(size=n_local_trials) * current_pot
-        candidate_ids = np.searchsorted(np.cumsum(sample_weight * closest_dist_sq), rand_vals)
+        rand_vals = random_state.uniform(size=n_local_trials) * state.potential
+        candidate_ids = np.searchsorted(np.cumsum(sample_weight * state.dist), rand_vals)
         np.clip(candidate_ids, None, n_samples - 1, out=candidate_ids)
-
-        dist_to_candidates = distances_to(candidate_ids)  # (n_samples, n_local_trials)
-        np.minimum(closest_dist_sq[:, None], dist_to_candidates, out=dist_to_candidates)
-        candidates_pot = sample_weight @ dist_to_candidates
-
+        candidates_pot = state.try_candidates(candidate_ids.astype(np.int64))
         best = int(np.argmin(candidates_pot))
-        current_pot = candidates_pot[best]
-        closest_dist_sq = np.ascontiguousarray(dist_to_candidates[:, best])
+        state.accept(best)
         indices[c] = candidate_ids[best]
 
     centers = np.asarray(X[indices], dtype=dtype)

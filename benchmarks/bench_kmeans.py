@@ -1,0 +1,353 @@
+"""Time pixelmeans' KMeans against scikit-learn and faiss on full MNIST, side by side.
+
+Every case runs all libraries in this one process, one after the other, from the same
+initial centres, so the ratios compare like with like on the same machine and load.
+Printed as a table and written as JSON (default
+``benchmarks/results/kmeans-<date>.json``).
+
+Cases (issue 6):
+
+* fit to convergence (tol 1e-4) for each k: pixelmeans "auto", scikit-learn "lloyd"
+  and "elkan" (time, steps, final inertia); faiss for 20 steps beside pixelmeans
+  stopped at 20 steps (faiss has no convergence test);
+* k-means++ initialisation (same greedy trial count) against scikit-learn's, time,
+  and the mean potential over several seeds;
+* predict and transform of all 60000 rows;
+* peak memory of a fit above the data (fresh process, peak RSS);
+* the same result with 1 and with all threads;
+* cold start: a fit in a fresh process with an empty numba cache (compilation
+  included), then in another fresh process that finds the cache.
+
+    .venv/bin/python benchmarks/bench_kmeans.py [--out FILE] [--ks 10,100,256] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+TOL = 1e-4
+FAISS_STEPS = 20
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def load_mnist(n: int | None) -> np.ndarray:
+    import pixelmeans
+
+    ds = pixelmeans.load_dataset("mnist")
+    X = ds.images.reshape(len(ds.images), -1)
+    if n:
+        X = X[:n]
+    return np.ascontiguousarray(X, dtype=np.float32) / np.float32(255)
+
+
+def timed(fn, repeat=1):
+    """(best wall time over ``repeat`` calls, last result)."""
+    best, out = np.inf, None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def bench_fit(X, k, seed, with_faiss):
+    import sklearn.cluster as skc
+
+    from pixelmeans import KMeans, kmeans_plusplus
+    from pixelmeans.cluster.kernels import choose_kernel, labels_inertia
+
+    n, d = X.shape
+    init, _ = kmeans_plusplus(X, k, random_state=seed)
+    row = {"k": k, "n": n, "d": d}
+    t, ours = timed(lambda: KMeans(k, init=init, n_init=1, tol=TOL).fit(X))
+    kernel = choose_kernel("auto", k, d, n)
+    row["pixelmeans"] = dict(seconds=t, steps=int(ours.n_iter_), inertia=float(ours.inertia_),
+                             kernel=getattr(kernel, "name", "lloyd"))
+    for algo in ("lloyd", "elkan"):
+        t, sk = timed(lambda: skc.KMeans(k, init=init, n_init=1, tol=TOL, algorithm=algo).fit(X))
+        row[f"sklearn_{algo}"] = dict(seconds=t, steps=int(sk.n_iter_), inertia=float(sk.inertia_))
+    best_sk = min(row["sklearn_lloyd"]["seconds"], row["sklearn_elkan"]["seconds"])
+    row["speedup_vs_sklearn"] = best_sk / row["pixelmeans"]["seconds"]
+    ref = row["sklearn_lloyd"]["inertia"]
+    row["inertia_rel_diff"] = (row["pixelmeans"]["inertia"] - ref) / ref
+    # predict / transform on all rows, against a scikit-learn model with the same centres
+    sk_model = skc.KMeans(k, init=ours.cluster_centers_, n_init=1, max_iter=1).fit(X[:k * 2])
+    sk_model.cluster_centers_ = ours.cluster_centers_.copy()
+    for what in ("predict", "transform"):
+        t_ours, a = timed(lambda: getattr(ours, what)(X), repeat=3)
+        t_sk, b = timed(lambda: getattr(sk_model, what)(X), repeat=3)
+        agree = (float(np.mean(a == b)) if what == "predict"
+                 else float(np.max(np.abs(a - b)) / max(1e-30, float(np.max(np.abs(b))))))
+        row[what] = dict(pixelmeans=t_ours, sklearn=t_sk, ratio=t_sk / t_ours,
+                         **({"same_labels": agree} if what == "predict" else {"max_rel_diff": agree}))
+    if with_faiss:
+        import faiss
+
+        faiss.omp_set_num_threads(os.cpu_count() or 1)
+
+        def run_faiss():
+            km = faiss.Kmeans(d, k, niter=FAISS_STEPS, max_points_per_centroid=n, seed=seed,
+                              verbose=False)
+            km.train(X, init_centroids=init)
+            return km
+
+        t_f, fk = timed(run_faiss)
+        t_o, o20 = timed(lambda: KMeans(k, init=init, n_init=1, tol=0,
+                                        max_iter=FAISS_STEPS).fit(X))
+        row["faiss_20"] = dict(seconds=t_f, steps=FAISS_STEPS,
+                               inertia=float(labels_inertia(X, fk.centroids)[1]))
+        row["pixelmeans_20"] = dict(seconds=t_o, steps=int(o20.n_iter_), inertia=float(o20.inertia_))
+        row["speedup_vs_faiss_20"] = t_f / t_o
+    return row
+
+
+def bench_init(X, k, seeds):
+    import sklearn.cluster as skc
+
+    from pixelmeans import kmeans_plusplus
+    from pixelmeans.cluster.kernels import labels_inertia
+
+    ours_t, sk_t, ours_p, sk_p = [], [], [], []
+    for s in seeds:
+        t, (c, _) = timed(lambda: kmeans_plusplus(X, k, random_state=s))
+        ours_t.append(t)
+        ours_p.append(labels_inertia(X, c)[1])
+        t, (c, _) = timed(lambda: skc.kmeans_plusplus(X, k, random_state=s))
+        sk_t.append(t)
+        sk_p.append(labels_inertia(X, c)[1])
+    return dict(k=k, seeds=len(seeds), trials=2 + int(np.log(k)),
+                pixelmeans_seconds=float(np.mean(ours_t)), sklearn_seconds=float(np.mean(sk_t)),
+                speedup=float(np.mean(sk_t) / np.mean(ours_t)),
+                pixelmeans_potential=float(np.mean(ours_p)), sklearn_potential=float(np.mean(sk_p)))
+
+
+def bench_threads(X, k, seed):
+    """Fit with 1 thread and with all: labels, centres and steps must be identical."""
+    import numba
+
+    from pixelmeans import KMeans
+
+    results = {}
+    for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+        numba.set_num_threads(threads)
+        t, km = timed(lambda: KMeans(k, random_state=seed).fit(X))
+        results[threads] = (t, km)
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    (t1, a), (tn, b) = results[min(results)], results[max(results)]
+    return dict(k=k, threads=sorted(results), seconds=[t1, tn],
+                identical=bool(np.array_equal(a.labels_, b.labels_)
+                               and np.array_equal(a.cluster_centers_, b.cluster_centers_)
+                               and a.n_iter_ == b.n_iter_ and a.inertia_ == b.inertia_))
+
+
+_CHILD_MEMORY = textwrap.dedent("""
+    import json, sys, warnings
+    import numpy as np
+    warnings.simplefilter("ignore")
+    X = np.load(sys.argv[1]); init = np.load(sys.argv[2]); lib = sys.argv[3]
+    if lib == "pixelmeans":
+        from pixelmeans import KMeans
+        KMeans(len(init), init=init, n_init=1, max_iter=2).fit(X[:2000])  # compile first
+        make = lambda: KMeans(len(init), init=init, n_init=1, tol=%g)
+    else:
+        from sklearn.cluster import KMeans
+        make = lambda: KMeans(len(init), init=init, n_init=1, tol=%g, algorithm=lib)
+    def status(key):
+        for line in open("/proc/self/status"):
+            if line.startswith(key):
+                return int(line.split()[1]) * 1024
+    open("/proc/self/clear_refs", "w").write("5")  # reset the peak RSS
+    before = status("VmRSS:")
+    make().fit(X)
+    print(json.dumps(dict(peak_above_start=status("VmHWM:") - before, data=X.nbytes)))
+""" % (TOL, TOL))
+
+_CHILD_COLD = textwrap.dedent("""
+    import json, sys, time
+    start = time.perf_counter()
+    import numpy as np
+    from pixelmeans import KMeans
+    X = np.load(sys.argv[1])
+    imported = time.perf_counter()
+    KMeans(10, random_state=0).fit(X)
+    first = time.perf_counter()
+    KMeans(10, random_state=0).fit(X)
+    second = time.perf_counter()
+    print(json.dumps(dict(imports=imported - start, first_fit=first - imported,
+                          second_fit=second - first)))
+""")
+
+
+def run_child(code, *args, env=None):
+    proc = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
+                          text=True, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bench_memory(X, k, seed, tmp):
+    from pixelmeans import kmeans_plusplus
+
+    xp, ip = Path(tmp) / "X.npy", Path(tmp) / f"init{k}.npy"
+    if not xp.exists():
+        np.save(xp, X)
+    np.save(ip, kmeans_plusplus(X, k, random_state=seed)[0])
+    out = {"k": k, "data_bytes": int(X.nbytes)}
+    for lib in ("pixelmeans", "elkan", "lloyd"):
+        r = run_child(_CHILD_MEMORY, xp, ip, lib)
+        out[lib if lib == "pixelmeans" else f"sklearn_{lib}"] = int(r["peak_above_start"])
+    return out
+
+
+def bench_cold(X, tmp):
+    xp = Path(tmp) / "X.npy"
+    if not xp.exists():
+        np.save(xp, X)
+    cache = Path(tmp) / "numba-cache"
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
+    cold = run_child(_CHILD_COLD, xp, env=env)
+    cached = run_child(_CHILD_COLD, xp, env=env)
+    return dict(k=10, empty_cache=cold, with_cache=cached)
+
+
+def mb(b):
+    return f"{b / 2**20:.0f} MiB"
+
+
+def print_report(res):
+    print(f"\npixelmeans KMeans benchmark, {res['date']}, {res['machine']['cpu']}, "
+          f"{res['machine']['cores']} cores, n={res['n']}, d={res['d']}, tol={TOL}\n")
+    print("Fit to convergence from the same k-means++ start (seconds; steps; final inertia)")
+    head = (f"{'k':>4} {'kernel':>8} {'pixelmeans':>16} {'sklearn lloyd':>16} "
+            f"{'sklearn elkan':>16} {'speed-up':>9} {'inertia vs sk':>14}")
+    print(head)
+    for r in res["fit"]:
+        p, sl, se = r["pixelmeans"], r["sklearn_lloyd"], r["sklearn_elkan"]
+        print(f"{r['k']:>4} {p['kernel']:>8} {p['seconds']:>9.2f} ({p['steps']:>4}) "
+              f"{sl['seconds']:>9.2f} ({sl['steps']:>4}) {se['seconds']:>9.2f} ({se['steps']:>4}) "
+              f"{r['speedup_vs_sklearn']:>8.1f}x {r['inertia_rel_diff']:>14.1e}")
+    print("   inertia: " + ", ".join(f"k={r['k']}: pixelmeans {r['pixelmeans']['inertia']:.7g}, "
+                                     f"sklearn {r['sklearn_lloyd']['inertia']:.7g}"
+                                     for r in res["fit"]))
+    if res["fit"] and "faiss_20" in res["fit"][0]:
+        print(f"\n{FAISS_STEPS} steps from the same start (faiss has no convergence test)")
+        print(f"{'k':>4} {'faiss':>10} {'pixelmeans':>11} {'speed-up':>9} "
+              f"{'faiss inertia':>14} {'pixelmeans inertia':>19}")
+        for r in res["fit"]:
+            f, o = r["faiss_20"], r["pixelmeans_20"]
+            print(f"{r['k']:>4} {f['seconds']:>10.2f} {o['seconds']:>11.2f} "
+                  f"{r['speedup_vs_faiss_20']:>8.1f}x {f['inertia']:>14.7g} {o['inertia']:>19.7g}")
+    print("\npredict / transform of all rows (seconds, best of 3)")
+    print(f"{'k':>4} {'predict':>8} {'sklearn':>8} {'ratio':>6} {'transform':>10} {'sklearn':>8} "
+          f"{'ratio':>6}")
+    for r in res["fit"]:
+        p, t = r["predict"], r["transform"]
+        print(f"{r['k']:>4} {p['pixelmeans']:>8.3f} {p['sklearn']:>8.3f} {p['ratio']:>5.1f}x "
+              f"{t['pixelmeans']:>10.3f} {t['sklearn']:>8.3f} {t['ratio']:>5.1f}x")
+    print("\nk-means++ initialisation (mean over seeds)")
+    for r in res["init"]:
+        print(f"  k={r['k']:>3} ({r['trials']} trials, {r['seeds']} seeds): pixelmeans "
+              f"{r['pixelmeans_seconds']:.3f} s, sklearn {r['sklearn_seconds']:.3f} s, "
+              f"speed-up {r['speedup']:.1f}x; mean potential {r['pixelmeans_potential']:.7g} vs "
+              f"{r['sklearn_potential']:.7g}")
+    if res.get("memory"):
+        print("\nPeak memory of one fit above the loaded data (data itself "
+              f"{mb(res['memory'][0]['data_bytes'])})")
+        for r in res["memory"]:
+            print(f"  k={r['k']:>3}: pixelmeans {mb(r['pixelmeans'])}, sklearn elkan "
+                  f"{mb(r['sklearn_elkan'])}, sklearn lloyd {mb(r['sklearn_lloyd'])}")
+    if res.get("threads"):
+        t = res["threads"]
+        print(f"\nThreads {t['threads']}: fit k={t['k']} (k-means++ included) "
+              f"{t['seconds'][0]:.2f} s / {t['seconds'][1]:.2f} s; identical results: "
+              f"{t['identical']}")
+    if res.get("cold"):
+        c = res["cold"]
+        print(f"\nCold start, fit k=10 with k-means++ in a fresh process: empty numba cache "
+              f"{c['empty_cache']['first_fit']:.1f} s (imports {c['empty_cache']['imports']:.1f} s), "
+              f"with the cache {c['with_cache']['first_fit']:.2f} s (imports "
+              f"{c['with_cache']['imports']:.1f} s), warm in-process {c['with_cache']['second_fit']:.2f} s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", help="JSON file (default benchmarks/results/kmeans-<date>.json)")
+    parser.add_argument("--ks", default="10,100,256")
+    parser.add_argument("--init-seeds", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true",
+                        help="10000 rows, 2 init seeds, no memory/cold-start runs (smoke test)")
+    parser.add_argument("--no-faiss", action="store_true")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+
+    import numba
+    import sklearn
+
+    from pixelmeans import KMeans
+
+    X = load_mnist(10000 if args.quick else None)
+    ks = [int(k) for k in args.ks.split(",")]
+    with_faiss = not args.no_faiss
+    if with_faiss:
+        try:
+            import faiss
+        except ImportError:
+            print("faiss not installed: skipping it (pip install -e '.[bench]')")
+            with_faiss = False
+    date = datetime.date.today().isoformat()
+    res = dict(date=date, n=int(X.shape[0]), d=int(X.shape[1]), tol=TOL,
+               machine=dict(cpu=cpu_model(), cores=os.cpu_count(),
+                            numba_threads=numba.config.NUMBA_NUM_THREADS),
+               versions=dict(python=platform.python_version(), numpy=np.__version__,
+                             sklearn=sklearn.__version__, numba=numba.__version__,
+                             faiss=getattr(faiss, "__version__", None) if with_faiss else None))
+    # Compile and load caches before timing anything.
+    KMeans(ks[0], random_state=0, max_iter=3).fit(X[:3000])
+    with tempfile.TemporaryDirectory() as tmp:
+        res["fit"] = []
+        for k in ks:
+            res["fit"].append(bench_fit(X, k, args.seed, with_faiss))
+            print(f"k={k} done", flush=True)
+        seeds = range(2 if args.quick else args.init_seeds)
+        res["init"] = [bench_init(X, k, seeds) for k in (10, 100)]
+        res["threads"] = bench_threads(X, 100, args.seed)
+        if not args.quick:
+            res["memory"] = [bench_memory(X, k, args.seed, tmp) for k in ks]
+            res["cold"] = bench_cold(X, tmp)
+    print_report(res)
+    out = Path(args.out) if args.out else (
+        Path(__file__).parent / "results" / f"kmeans-{date}{'-quick' if args.quick else ''}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp_out = out.with_suffix(".json.tmp")
+    tmp_out.write_text(json.dumps(res, indent=2) + "\n")
+    tmp_out.replace(out)
+    print(f"\nwrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""Compiled kernels of greedy k-means++ that skip the distances the triangle inequality rules out.
+
+Greedy k-means++ (see :mod:`pixelmeans.cluster.init`) draws ``T = 2 + log k``
+candidates per new centre and needs, for each candidate ``c``, the potential
+``sum_i w_i min(D_i, ||x_i - c||^2)`` (``D_i``: squared distance of point ``i`` to its
+nearest chosen centre ``a_i``). A point can only get closer to ``c`` than to ``a_i``
+when ``||a_i - c|| < 2 sqrt(D_i)`` (triangle inequality), so each point compares
+``||a_i - c||^2`` (``k x T`` numbers computed once per draw) with ``4 D_i`` and reads
+its row of ``X`` only for the candidates that pass. After the first few centres most
+points are close to their centre and far from the candidates: late draws read a
+small part of the data instead of all of it, as a plain implementation does.
+
+The potential of a candidate is the current one minus the gains of the points it
+improves; the potential of the chosen candidate is then summed again from ``D``, so
+rounding does not build up over draws. Work is split into blocks that depend on the
+data shape only and gains are added in block order: the result does not depend on
+the number of threads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from pixelmeans.cluster.kernels import _FASTMATH
+
+__all__ = ["PlusPlusState"]
+
+# A point skips a candidate when ||a - c||^2 > 4 D (1 + _PRUNE_SLACK): the slack
+# covers the rounding of the float32 distances, so that a skipped candidate is
+# never closer than the current centre by more than rounding.
+_PRUNE_SLACK = 1e-4
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _sqdist_shifted(x, shift, c):  # pragma: no cover
+    """||(x - shift) - c||^2, differences in c's dtype, accumulated in float64."""
+    acc = 0.0
+    for j in range(x.shape[0]):
+        v = (x[j] - shift[j]) - c[j]
+        acc += np.float64(v * v)
+    return acc
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _trial_block(X, shift, weights, cands, cc2, nearest, dist, new_dist, gains, r0, r1,
+                 counts):  # pragma: no cover
+    T = cands.shape[0]
+    for t in range(T):
+        gains[t] = 0.0
+    n_computed = 0
+    for i in range(r0, r1):
+        di = dist[i]
+        limit = 4.0 * di * (1.0 + _PRUNE_SLACK)
+        a = nearest[i]
+        for t in range(T):
+            if cc2[a, t] > limit:
+                new_dist[i, t] = di
+                continue
+            e = _sqdist_shifted(X[i], shift, cands[t])
+            n_computed += 1
+            if e < di:
+                new_dist[i, t] = e
+                gains[t] += weights[i] * (di - e)
+            else:
+                new_dist[i, t] = di
+    counts[0] = n_computed
+
+
+@njit(parallel=True, cache=True, fastmath=_FASTMATH)
+def _trial_parallel(X, shift, weights, cands, cc2, nearest, dist, new_dist, gains, bounds,
+                    counts):  # pragma: no cover
+    for b in prange(bounds.shape[0] - 1):
+        _trial_block(X, shift, weights, cands, cc2, nearest, dist, new_dist, gains[b],
+                     bounds[b], bounds[b + 1], counts[b])
+
+
+@njit(parallel=True, cache=True)
+def _accept(new_dist, t, label, nearest, dist, weights, pot, bounds):  # pragma: no cover
+    # Move candidate t's distances into dist/nearest and sum the new potential per block.
+    for b in prange(bounds.shape[0] - 1):
+        acc = 0.0
+        for i in range(bounds[b], bounds[b + 1]):
+            e = new_dist[i, t]
+            if e < dist[i]:
+                dist[i] = e
+                nearest[i] = label
+            acc += weights[i] * dist[i]
+        pot[b] = acc
+
+
+class PlusPlusState:
+    """Distances of every point to its nearest chosen centre, updated draw by draw.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), dtype uint8, float32 or float64
+        C-contiguous data, never copied.
+    sample_weight : ndarray of shape (n_samples,), dtype float64
+    shift : ndarray of shape (n_features,), dtype float32 or float64
+        Subtracted from the rows (accuracy); its dtype is the compute dtype.
+    n_clusters : int
+        Centres that will be chosen.
+    n_trials : int
+        Candidates per draw (the largest number passed to :meth:`try_candidates`).
+
+    Attributes
+    ----------
+    dist : ndarray of shape (n_samples,), dtype float64
+        Squared distance of each point to its nearest chosen centre (inf before the
+        first).
+    potential : float
+        ``sum(w * dist)``.
+    n_computed : int
+        Point-candidate distances computed so far (the rest were skipped).
+
+    Notes
+    -----
+    Memory besides the data: ``n`` float64 + ``n`` int32, ``n x n_trials`` float64
+    candidate distances, ``k x d`` centres.
+    """
+
+    def __init__(self, X, sample_weight, shift, n_clusters, n_trials):
+        n, d = X.shape
+        self.X = X
+        self.weights = np.ascontiguousarray(sample_weight, dtype=np.float64)
+        self.shift = np.ascontiguousarray(shift)
+        self.dtype = self.shift.dtype
+        self.centers = np.zeros((n_clusters, d), dtype=np.float64)  # shifted
+        self.n_chosen = 0
+        self.dist = np.full(n, np.inf)
+        self.nearest = np.zeros(n, dtype=np.int32)
+        self.new_dist = np.empty((n, max(1, n_trials)))
+        # Blocks of rows: a function of n only (never of the thread count).
+        nb = int(min(16, max(1, n // 2048)))
+        self.bounds = np.linspace(0, n, nb + 1).astype(np.int64)
+        self._gains = np.zeros((nb, max(1, n_trials)))
+        self._counts = np.zeros((nb, 1), dtype=np.int64)
+        self._pot = np.zeros(nb)
+        self.potential = float("inf")
+        self.n_computed = 0
+
+    def try_candidates(self, ids):
+        """Potential after adding each candidate row (one of them is then :meth:`accept`-ed).
+
+        Parameters
+        ----------
+        ids : ndarray of shape (T,), dtype int64
+            Row indices of the candidates.
+
+        Returns
+        -------
+        ndarray of shape (T,), dtype float64
+        """
+        T = len(ids)
+        cands = np.ascontiguousarray(np.asarray(self.X[ids], dtype=np.float64) - self.shift,
+                                     dtype=self.dtype)
+        if self.n_chosen:
+            chosen = self.centers[:self.n_chosen]
+            c64 = cands.astype(np.float64)
+            cc2 = ((chosen * chosen).sum(1)[:, None] + (c64 * c64).sum(1)[None, :]
+                   - 2.0 * chosen @ c64.T)
+            np.maximum(cc2, 0.0, out=cc2)
+        else:
+            cc2 = np.zeros((1, T))  # no centre yet: dist is inf, nothing is skipped
+        gains = self._gains[:, :T]
+        new_dist = self.new_dist[:, :T] if T == self.new_dist.shape[1] else \
+            np.empty((self.X.shape[0], T))
+        self._new_dist_view = new_dist
+        if self.X.shape[0] * self.X.shape[1] * T >= 2**20 and len(self.bounds) > 2:
+            _trial_parallel(self.X, self.shift, self.weights, cands, cc2, self.nearest,
+                            self.dist, new_dist, gains, self.bounds, self._counts)
+        else:
+            for b in range(len(self.bounds) - 1):
+                _trial_block(self.X, self.shift, self.weights, cands, cc2, self.nearest,
+                             self.dist, new_dist, gains[b], self.bounds[b],
+                             self.bounds[b + 1], self._counts[b])
+        self.n_computed += int(self._counts.sum())
+        self._cands = cands
+        if not self.n_chosen:  # first centre: the potential is the plain sum
+            return np.array([float(self.weights @ new_dist[:, t]) for t in range(T)])
+        return self.potential - gains.sum(axis=0)
+
+    def accept(self, t):
+        """Add candidate ``t`` of the last :meth:`try_candidates` call as a centre."""
+        label = self.n_chosen
+        self.centers[label] = self._cands[t]
+        self.n_chosen += 1
+        _accept(self._new_dist_view, t, label, self.nearest, self.dist, self.weights,
+                self._pot, self.bounds)
+        self.potential = float(self._pot.sum())
