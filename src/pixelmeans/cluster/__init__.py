@@ -1,6 +1,6 @@
 """The k-means engine: a scikit-learn-compatible ``KMeans`` that can remember its steps.
 
-Public here: :class:`KMeans`, :class:`KMeansStep` (one record of ``KMeans.history_``),
+Public here: :class:`KMeans`, :class:`MiniBatchKMeans`, :class:`KMeansStep` (one record of ``KMeans.history_``),
 :func:`kmeans_plusplus`, :func:`write_centroids` and :func:`read_centroids`.
 
 Layout, in the style of scikit-learn's ``sklearn/cluster/_kmeans.py``: a thin
@@ -11,9 +11,9 @@ kernels (``kernels.py``). A faster exact step kernel plugs in through
 ``kernels.KERNELS`` without changes elsewhere.
 """
 
-from pixelmeans.cluster.estimator import KMeans
+from pixelmeans.cluster.estimator import KMeans, MiniBatchKMeans
 from pixelmeans.cluster.history import KMeansStep
 from pixelmeans.cluster.init import kmeans_plusplus
 from pixelmeans.cluster.io import read_centroids, write_centroids
 
-__all__ = ["KMeans", "KMeansStep", "kmeans_plusplus", "read_centroids", "write_centroids"]
+__all__ = ["KMeans", "KMeansStep", "MiniBatchKMeans", "kmeans_plusplus", "read_centroids", "write_centroids"]

@@ -30,6 +30,7 @@ from pixelmeans.cluster._validation import (
 )
 from pixelmeans.cluster.init import (
     INIT_METHODS,
+    _kmeans_parallel,
     _kmeans_plusplus,
     _random_points,
     _random_uniform,
@@ -54,7 +55,7 @@ except ImportError:  # pragma: no cover - older scikit-learn
     def _validate_data(estimator, X, **kwargs):
         return estimator._validate_data(X, **kwargs)
 
-__all__ = ["KMeans"]
+__all__ = ["KMeans", "MiniBatchKMeans"]
 
 def _is_same_clustering(labels1, labels2) -> bool:
     """True if ``labels1`` determines ``labels2`` (scikit-learn's test between restarts)."""
@@ -77,12 +78,15 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     ----------
     n_clusters : int, default=8
         Number of clusters (and initial centroids).
-    init : {"k-means++", "random", "random-points"}, path, array-like or callable, \
-default="k-means++"
+    init : {"k-means++", "k-means||", "random", "random-points"}, path, array-like or \
+callable, default="k-means++"
         How to choose the initial centroids:
 
         - ``"k-means++"``: greedy k-means++ (``2 + int(log k)`` trials per centroid),
           using ``sample_weight``; as scikit-learn.
+        - ``"k-means||"``: scalable k-means++ (Bahmani et al.), for large data: five
+          passes over the data whatever ``k``, then k-means++ on the weighted
+          candidates (see :mod:`pixelmeans.cluster.init`).
         - ``"random"``: each coordinate uniform between the smallest and largest value
           of that feature in the data (random pixels in the data's range).
         - ``"random-points"``: ``n_clusters`` distinct samples drawn at random with
@@ -210,7 +214,10 @@ default="k-means++"
             raise InputError(f"copy_x must be True or False, got {self.copy_x!r}")
         if not isinstance(self.verbose, (bool, np.bool_)):
             check_int(self.verbose, "verbose", 0)
+        return self._init_kind()
 
+    def _init_kind(self):
+        """Validate ``init`` by itself; return (init kind, init value)."""
         init = self.init
         if isinstance(init, str) and init in INIT_METHODS:
             return "method", init
@@ -295,6 +302,8 @@ default="k-means++"
                                         n_clusters, n_features, dtype)
             elif init == "k-means++":
                 centers, _ = _kmeans_plusplus(X, n_clusters, sample_weight, random_state, shift)
+            elif init == "k-means||":
+                centers = _kmeans_parallel(X, n_clusters, sample_weight, random_state, shift)
             elif init == "random":
                 centers = _random_uniform(lo, hi, n_clusters, random_state, dtype)
             else:  # "random-points"
@@ -430,3 +439,227 @@ default="k-means++"
 
     def _more_tags(self):  # scikit-learn < 1.6
         return {"preserves_dtype": [np.float64, np.float32]}
+
+
+class MiniBatchKMeans(KMeans):
+    """Mini-batch k-means: scikit-learn's ``MiniBatchKMeans`` on pixelmeans' kernels.
+
+    Much cheaper than :class:`KMeans` on large data (each step reads ``batch_size``
+    rows), at the price of a somewhat higher inertia; not exact Lloyd. The
+    algorithm, parameters and stopping rules are scikit-learn's (see
+    :mod:`pixelmeans.cluster.minibatch`); the final ``labels_`` and ``inertia_`` are
+    computed exactly on all the data.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+    init : {"k-means++", "k-means||", "random", "random-points"}, path, array-like or \
+callable, default="k-means++"
+        As :class:`KMeans`; computed on ``init_size`` random rows.
+    max_iter : int, default=100
+        Passes over the data (in steps of ``batch_size`` rows).
+    batch_size : int, default=1024
+    verbose : int, default=0
+    compute_labels : bool, default=True
+        Compute ``labels_`` and ``inertia_`` on all the data at the end of ``fit``.
+    random_state : int, RandomState instance or None, default=None
+    tol : float, default=0.0
+        Stop when the squared centre moves of a step sum to at most ``tol`` times the
+        mean variance of the features (0: never).
+    max_no_improvement : int or None, default=10
+        Stop after this many steps without improvement of the smoothed batch inertia.
+    init_size : int or None, default=None
+        Rows used to initialise (``3 * batch_size`` by default, at least
+        ``3 * n_clusters``, at most ``n_samples``); the same rows pick the best of
+        ``n_init`` initialisations.
+    n_init : "auto" or int, default="auto"
+        "auto": 1 for "k-means++" and "k-means||", 3 otherwise (as scikit-learn).
+    reassignment_ratio : float, default=0.01
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        float32 for float32 or uint8 data, float64 otherwise.
+    labels_ : ndarray of shape (n_samples,), dtype int32
+        Only with ``compute_labels=True``.
+    inertia_ : float
+        Only with ``compute_labels=True``.
+    n_iter_ : int
+        Passes over the data done (``ceil(n_steps_ * batch_size / n_samples)``).
+    n_steps_ : int
+        Mini-batch steps done.
+    n_features_in_ : int
+    """
+
+    def __init__(self, n_clusters=8, *, init="k-means++", max_iter=100, batch_size=1024,
+                 verbose=0, compute_labels=True, random_state=None, tol=0.0,
+                 max_no_improvement=10, init_size=None, n_init="auto",
+                 reassignment_ratio=0.01):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.verbose = verbose
+        self.compute_labels = compute_labels
+        self.random_state = random_state
+        self.tol = tol
+        self.max_no_improvement = max_no_improvement
+        self.init_size = init_size
+        self.n_init = n_init
+        self.reassignment_ratio = reassignment_ratio
+
+    def _check_params(self):
+        check_int(self.batch_size, "batch_size", 1)
+        check_real(self.reassignment_ratio, "reassignment_ratio", 0.0)
+        if self.max_no_improvement is not None:
+            check_int(self.max_no_improvement, "max_no_improvement", 0)
+        if self.init_size is not None:
+            check_int(self.init_size, "init_size", 1)
+        if not isinstance(self.compute_labels, (bool, np.bool_)):
+            raise InputError(f"compute_labels must be True or False, got {self.compute_labels!r}")
+        check_int(self.n_clusters, "n_clusters", 1)
+        check_int(self.max_iter, "max_iter", 1)
+        check_real(self.tol, "tol", 0.0)
+        if not (isinstance(self.n_init, str) and self.n_init == "auto"):
+            check_int(self.n_init, "n_init", 1)
+        if not isinstance(self.verbose, (bool, np.bool_)):
+            check_int(self.verbose, "verbose", 0)
+        return self._init_kind()
+
+    def _resolve_n_init(self, init_kind, init):
+        if isinstance(self.n_init, str):  # "auto"
+            return 3 if init_kind == "callable" or init in ("random", "random-points") else 1
+        return super()._resolve_n_init(init_kind, init)
+
+    def _initial_centers(self, X, sample_weight, init_kind, init, random_state, dtype, shift,
+                         lo, hi):
+        n_clusters = int(self.n_clusters)
+        if init_kind in ("array", "file"):
+            return init
+        if init_kind == "callable":
+            return check_centers(init(X, n_clusters, random_state=random_state),
+                                 n_clusters, X.shape[1], dtype)
+        if init == "k-means++":
+            return _kmeans_plusplus(X, n_clusters, sample_weight, random_state, shift)[0]
+        if init == "k-means||":
+            return _kmeans_parallel(X, n_clusters, sample_weight, random_state, shift)
+        if init == "random":
+            return _random_uniform(lo, hi, n_clusters, random_state, dtype)
+        return _random_points(X, n_clusters, sample_weight, random_state, dtype)
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Compute the centroids with mini-batches.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            uint8, float32 and float64 are used without a copy.
+        y : Ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : MiniBatchKMeans
+        """
+        from pixelmeans.cluster.minibatch import MiniBatchState, converged, minibatch_step
+
+        init_kind, init = self._check_params()
+        X = _validate_data(self, X, reset=True, dtype=DATA_DTYPES, order="C",
+                           accept_sparse=False)
+        n_samples, n_features = X.shape
+        n_clusters = int(self.n_clusters)
+        check_n_clusters_vs_samples(n_clusters, n_samples)
+        sample_weight = check_sample_weight(sample_weight, n_samples)
+        n_init = self._resolve_n_init(init_kind, init if init_kind == "method" else None)
+        dtype = compute_dtype(X.dtype)
+        if init_kind == "file":
+            init = check_centers(read_centroids(init), n_clusters, n_features, dtype,
+                                 source=os.fspath(init))
+        elif init_kind == "array":
+            init = check_centers(init, n_clusters, n_features, dtype)
+        random_state = check_random_state(self.random_state)
+        batch_size = min(int(self.batch_size), n_samples)
+        mean, var, lo, hi = column_stats(X)
+        tol = float(np.mean(var) * self.tol) if self.tol else 0.0
+        shift = round_shift(mean, np.maximum(np.abs(lo), np.abs(hi)), dtype)
+
+        init_size = self.init_size if self.init_size is not None else 3 * batch_size
+        init_size = min(max(int(init_size), 3 * n_clusters), n_samples)
+        valid = random_state.randint(0, n_samples, init_size)
+        X_valid, w_valid = np.ascontiguousarray(X[valid]), sample_weight[valid]
+
+        best, best_inertia = None, np.inf
+        for _ in range(n_init):
+            centers = self._initial_centers(X_valid, w_valid, init_kind, init, random_state,
+                                            dtype, shift, lo, hi)
+            inertia = labels_inertia(X_valid, centers, w_valid)[1]
+            if self.verbose:
+                print(f"Inertia for init: {inertia:.6g}")
+            if inertia < best_inertia:
+                best, best_inertia = centers, inertia
+
+        state = MiniBatchState(np.array(best, dtype=np.float64), np.zeros(n_clusters))
+        n_steps = (int(self.max_iter) * n_samples) // batch_size
+        for _ in range(n_steps):
+            idx = random_state.randint(0, n_samples, batch_size)
+            batch_inertia, moved = minibatch_step(
+                X[idx], sample_weight[idx], state, random_state,
+                reassignment_ratio=float(self.reassignment_ratio), dtype=dtype)
+            if converged(state, batch_inertia, moved, batch_size=batch_size,
+                         n_samples=n_samples, tol=tol,
+                         max_no_improvement=self.max_no_improvement, verbose=self.verbose):
+                break
+
+        self.cluster_centers_ = state.centers.astype(dtype)
+        self._n_features_out = n_clusters
+        self.n_steps_ = int(state.n_steps)
+        self.n_iter_ = int(np.ceil(state.n_steps * batch_size / n_samples))
+        if self.compute_labels:
+            self.labels_, self.inertia_ = labels_inertia(X, self.cluster_centers_, sample_weight)
+        return self
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """One mini-batch step on ``X`` (the first call also initialises).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : MiniBatchKMeans
+        """
+        from pixelmeans.cluster.minibatch import MiniBatchState, minibatch_step
+
+        first = not hasattr(self, "cluster_centers_")
+        init_kind, init = self._check_params()
+        X = _validate_data(self, X, reset=first, dtype=DATA_DTYPES, order="C",
+                           accept_sparse=False)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        dtype = compute_dtype(X.dtype)
+        if first:
+            n_clusters = int(self.n_clusters)
+            check_n_clusters_vs_samples(n_clusters, X.shape[0])
+            self._random_state = check_random_state(self.random_state)
+            if init_kind == "file":
+                init = check_centers(read_centroids(init), n_clusters, X.shape[1], dtype,
+                                     source=os.fspath(init))
+            elif init_kind == "array":
+                init = check_centers(init, n_clusters, X.shape[1], dtype)
+            mean, _, lo, hi = column_stats(X)
+            shift = round_shift(mean, np.maximum(np.abs(lo), np.abs(hi)), dtype)
+            centers = self._initial_centers(X, sample_weight, init_kind, init,
+                                            self._random_state, dtype, shift, lo, hi)
+            self._state = MiniBatchState(np.array(centers, dtype=np.float64),
+                                         np.zeros(n_clusters))
+            self.n_steps_ = 0
+        minibatch_step(X, sample_weight, self._state, self._random_state,
+                       reassignment_ratio=float(self.reassignment_ratio), dtype=dtype)
+        self.cluster_centers_ = self._state.centers.astype(dtype)
+        self._n_features_out = self.cluster_centers_.shape[0]
+        self.n_steps_ += 1
+        if self.compute_labels:
+            self.labels_, self.inertia_ = labels_inertia(X, self.cluster_centers_, sample_weight)
+        return self

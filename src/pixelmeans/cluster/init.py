@@ -12,6 +12,13 @@ Methods (``KMeans(init=...)``):
     weight; each next one is the best of ``2 + int(log k)`` points drawn with
     probability proportional to ``weight * D(x)^2`` (``D``: distance to the nearest
     centre chosen so far), "best" meaning the lowest resulting potential.
+``"k-means||"``
+    Scalable k-means++ (Bahmani et al. 2012), for large ``n``: a few rounds each
+    keep every point independently with probability ``min(1, l w D(x)^2 / phi)``
+    (oversampling ``l = 2k``, ``phi`` the current potential), so each round is one
+    pass over the data whatever ``k``; the ``O(l * rounds)`` points kept, weighted by
+    the weight of the points nearest to them, are then reduced to ``k`` centres by
+    greedy k-means++ and a few weighted Lloyd steps.
 ``"random"``
     Each coordinate uniform between the smallest and largest value of that feature in
     the data (random pixels in the data's range).
@@ -34,13 +41,19 @@ from pixelmeans.cluster._validation import (
     check_n_clusters_vs_samples,
     check_sample_weight,
 )
-from pixelmeans.cluster.kernels import column_stats, compute_dtype, round_shift
+from pixelmeans.cluster.kernels import (
+    LloydKernel,
+    column_stats,
+    compute_dtype,
+    labels_inertia,
+    round_shift,
+)
 from pixelmeans.cluster.plusplus import PlusPlusState
 
 __all__ = ["INIT_METHODS", "kmeans_plusplus"]
 
 #: Names accepted by ``KMeans(init=...)``; any other string is a file path.
-INIT_METHODS = ("k-means++", "random", "random-points")
+INIT_METHODS = ("k-means++", "k-means||", "random", "random-points")
 
 
 def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
@@ -142,6 +155,77 @@ def _kmeans_plusplus(X, n_clusters, sample_weight, random_state, shift, n_local_
 
     centers = np.asarray(X[indices], dtype=dtype)
     return np.ascontiguousarray(centers), indices
+
+
+#: Rounds of k-means|| and its oversampling factor (times k), as in Bahmani et al.
+KMEANS_PARALLEL_ROUNDS = 5
+KMEANS_PARALLEL_OVERSAMPLING = 2.0
+# Weighted Lloyd steps on the candidates after their k-means++ seeding.
+_RECLUSTER_STEPS = 20
+
+
+@blas_single_thread()
+def _kmeans_parallel(X, n_clusters, sample_weight, random_state, shift,
+                     rounds=KMEANS_PARALLEL_ROUNDS, oversampling=KMEANS_PARALLEL_OVERSAMPLING):
+    """k-means|| seeding on prepared arrays.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), dtype uint8, float32 or float64
+    n_clusters : int
+    sample_weight : ndarray of shape (n_samples,), dtype float64
+    random_state : numpy.random.RandomState
+    shift : ndarray of shape (n_features,), dtype float32 or float64
+        Its dtype is the compute dtype.
+    rounds : int
+        Sampling rounds (each is one pass over the data).
+    oversampling : float
+        Expected points kept per round, in multiples of ``n_clusters``.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features), dtype of ``shift``
+        Weighted means of candidate points (not rows of ``X``).
+    """
+    from pixelmeans.cluster.lloyd import kmeans_single
+
+    n_samples = X.shape[0]
+    dtype = shift.dtype
+    ell = oversampling * n_clusters
+    p = sample_weight / sample_weight.sum()
+    chosen = [int(random_state.choice(n_samples, p=p))]
+    kernel = LloydKernel(X, sample_weight, shift, n_clusters=1, dtype=dtype)
+    dist = np.full(n_samples, np.inf)
+    new = chosen
+    for _ in range(rounds):
+        # Distances to the points added last round only: dist = min over all kept.
+        centers = np.asarray(X[new], dtype=np.float64) - shift
+        labels = np.full(n_samples, -1, dtype=np.int32)
+        step = kernel.step(centers.astype(dtype), labels, want_sums=False, want_sqdist=True)
+        np.minimum(dist, step.sqdist, out=dist)
+        potential = float(sample_weight @ dist)
+        if potential <= 0.0:
+            break
+        keep = random_state.uniform(size=n_samples) < ell * sample_weight * dist / potential
+        new = np.flatnonzero(keep & (dist > 0.0)).tolist()
+        if not new:
+            break
+        chosen.extend(new)
+    candidates = np.ascontiguousarray(np.asarray(X[np.array(chosen)], dtype=dtype))
+    if len(candidates) <= n_clusters:  # too few distinct points: top up at random
+        extra = random_state.choice(n_samples, size=n_clusters - len(candidates) + 1,
+                                    replace=False, p=p)
+        candidates = np.concatenate([candidates, np.asarray(X[extra], dtype=dtype)])
+    # Weight of a candidate: the total weight of the points nearest to it.
+    owner = labels_inertia(X, candidates, return_inertia=False)
+    cw = np.bincount(owner, weights=sample_weight, minlength=len(candidates))
+    if np.count_nonzero(cw) < n_clusters:
+        cw = cw + 1e-12 * cw.sum()  # every candidate stays eligible
+    cshift = shift  # same coordinates: the candidates are rows of X
+    seeds, _ = _kmeans_plusplus(candidates, n_clusters, cw, random_state, cshift)
+    run = kmeans_single(candidates, cw, seeds - cshift, shift=cshift,
+                        max_iter=_RECLUSTER_STEPS, tol=0.0, empty_clusters="relocate")
+    return np.ascontiguousarray(run.centers, dtype=dtype)
 
 
 def _random_uniform(lo, hi, n_clusters, random_state, dtype):
