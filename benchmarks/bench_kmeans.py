@@ -301,6 +301,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true",
                         help="10000 rows, 2 init seeds, no memory/cold-start runs (smoke test)")
     parser.add_argument("--no-faiss", action="store_true")
+    parser.add_argument("--n", type=int, help="use only the first N rows (smoke test)")
+    parser.add_argument("--no-subprocess", action="store_true",
+                        help="skip the memory and cold-start runs")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
@@ -309,7 +312,7 @@ def main() -> int:
 
     from pixelmeans import KMeans
 
-    X = load_mnist(10000 if args.quick else None)
+    X = load_mnist(args.n or (10000 if args.quick else None))
     ks = [int(k) for k in args.ks.split(",")]
     with_faiss = not args.no_faiss
     if with_faiss:
@@ -335,7 +338,7 @@ def main() -> int:
         seeds = range(2 if args.quick else args.init_seeds)
         res["init"] = [bench_init(X, k, seeds) for k in (10, 100)]
         res["threads"] = bench_threads(X, 100, args.seed)
-        if not args.quick:
+        if not (args.quick or args.no_subprocess):
             res["memory"] = [bench_memory(X, k, args.seed, tmp) for k in ks]
             res["cold"] = bench_cold(X, tmp)
     print_report(res)

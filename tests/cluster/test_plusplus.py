@@ -7,20 +7,27 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from pixelmeans import KMeans, kmeans_plusplus
-from pixelmeans.cluster.plusplus import PlusPlusState
+from pixelmeans.cluster.plusplus import PROJECTION_DIM, PlusPlusState
 
 from cluster_helpers import blobs, brute_sqdist
 
 
+@pytest.mark.parametrize("data", ["blobs", "mnist"])
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64])
-def test_candidate_potentials_are_the_brute_force_ones(dtype):
+def test_candidate_potentials_are_the_brute_force_ones(dtype, data, mnist_test_pixels):
     rng = np.random.default_rng(0)
-    X = (blobs(n=3000, d=16, centers=12, seed=1, spread=2.0) * 5 + 128).clip(0, 255)
+    if data == "mnist":  # 784 features: the projection test is used too
+        X = mnist_test_pixels[:2000].astype(np.float64)
+        if dtype != np.uint8:
+            X = X / 255
+    else:
+        X = (blobs(n=3000, d=16, centers=12, seed=1, spread=2.0) * 5 + 128).clip(0, 255)
     X = X.astype(dtype)
     cdt = np.float64 if dtype == np.float64 else np.float32
     shift = X.astype(np.float64).mean(0).round().astype(cdt)
     w = rng.uniform(0.5, 2.0, size=len(X))
     state = PlusPlusState(X, w, shift, n_clusters=20, n_trials=4)
+    assert state.Z.shape[1] == (PROJECTION_DIM if data == "mnist" else 0)
     chosen = []
     for c in range(20):
         ids = rng.choice(len(X), size=1 if c == 0 else 4, replace=False).astype(np.int64)

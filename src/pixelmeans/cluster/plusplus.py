@@ -10,6 +10,14 @@ its row of ``X`` only for the candidates that pass. After the first few centres 
 points are close to their centre and far from the candidates: late draws read a
 small part of the data instead of all of it, as a plain implementation does.
 
+On high-dimensional data like images the distances concentrate and that test
+alone rarely skips a point. A second test does: ``Z = (X - shift) V`` with the
+``p`` leading principal directions ``V`` (orthonormal columns, from a fixed subsample)
+is a contraction, ``||z_i - z_c|| <= ||x_i - c||``, so a candidate with
+``||z_i - z_c||^2 > D_i`` cannot improve point ``i``. ``Z`` is ``n x p`` float32
+(256 bytes a row for ``p = 64``, against 3 KB for an MNIST row), so most
+point-candidate pairs cost ``p`` multiply-adds instead of ``d``.
+
 The potential of a candidate is the current one minus the gains of the points it
 improves; the potential of the chosen candidate is then summed again from ``D``, so
 rounding does not build up over draws. Work is split into blocks that depend on the
@@ -30,55 +38,74 @@ __all__ = ["PlusPlusState"]
 # covers the rounding of the float32 distances, so that a skipped candidate is
 # never closer than the current centre by more than rounding.
 _PRUNE_SLACK = 1e-4
+#: Principal directions used for the projection test (0: no projection).
+PROJECTION_DIM = 64
+# The projection pays when there are enough draws and dimensions to save.
+_PROJECTION_MIN_FEATURES = 4 * PROJECTION_DIM
+_PROJECTION_MIN_CLUSTERS = 16
+# Rows used to estimate the principal directions (every n // this-th row).
+_PROJECTION_SAMPLE = 4096
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _sqdist_shifted(x, shift, c):  # pragma: no cover
-    """||(x - shift) - c||^2, differences in c's dtype, accumulated in float64."""
-    acc = 0.0
+def _sqdist_rows(x, c):  # pragma: no cover
+    """||x - c||^2 of two rows in data coordinates, in c's dtype (float32 or float64).
+
+    No shift needed: the differences are taken directly, there is no cancellation.
+    """
+    acc = c.dtype.type(0)
     for j in range(x.shape[0]):
-        v = (x[j] - shift[j]) - c[j]
-        acc += np.float64(v * v)
+        v = c.dtype.type(x[j]) - c[j]
+        acc += v * v
     return acc
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _trial_block(X, shift, weights, cands, cc2, nearest, dist, new_dist, gains, r0, r1,
+def _trial_block(X, Z, weights, cands, zc, cc2, nearest, dist, new_dist, gains, r0, r1,
                  counts):  # pragma: no cover
     T = cands.shape[0]
+    p = Z.shape[1]
     for t in range(T):
         gains[t] = 0.0
     n_computed = 0
     for i in range(r0, r1):
         di = dist[i]
-        limit = 4.0 * di * (1.0 + _PRUNE_SLACK)
+        limit = di * (1.0 + _PRUNE_SLACK)
         a = nearest[i]
         for t in range(T):
-            if cc2[a, t] > limit:
-                new_dist[i, t] = di
+            new_dist[i, t] = di
+            if cc2[a, t] > 4.0 * limit:
                 continue
-            e = _sqdist_shifted(X[i], shift, cands[t])
+            if p:
+                # A plain loop over all p directions: it vectorises, an early exit
+                # would not.
+                lb = np.float32(0.0)
+                for q in range(p):
+                    v = Z[i, q] - zc[t, q]
+                    lb += v * v
+                if lb > limit:
+                    continue
+            e = np.float64(_sqdist_rows(X[i], cands[t]))
             n_computed += 1
             if e < di:
                 new_dist[i, t] = e
                 gains[t] += weights[i] * (di - e)
-            else:
-                new_dist[i, t] = di
     counts[0] = n_computed
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
-def _trial_parallel(X, shift, weights, cands, cc2, nearest, dist, new_dist, gains, bounds,
+def _trial_parallel(X, Z, weights, cands, zc, cc2, nearest, dist, new_dist, gains, bounds,
                     counts):  # pragma: no cover
     for b in prange(bounds.shape[0] - 1):
-        _trial_block(X, shift, weights, cands, cc2, nearest, dist, new_dist, gains[b],
+        _trial_block(X, Z, weights, cands, zc, cc2, nearest, dist, new_dist, gains[b],
                      bounds[b], bounds[b + 1], counts[b])
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def _accept(new_dist, t, label, nearest, dist, weights, pot, bounds):  # pragma: no cover
-    # Move candidate t's distances into dist/nearest and sum the new potential per block.
-    for b in prange(bounds.shape[0] - 1):
+    # Move candidate t's distances into dist/nearest and sum the new potential per
+    # block. O(n) and memory-bound: one thread (a parallel launch costs more here).
+    for b in range(bounds.shape[0] - 1):
         acc = 0.0
         for i in range(bounds[b], bounds[b + 1]):
             e = new_dist[i, t]
@@ -87,6 +114,59 @@ def _accept(new_dist, t, label, nearest, dist, weights, pot, bounds):  # pragma:
                 nearest[i] = label
             acc += weights[i] * dist[i]
         pot[b] = acc
+
+
+@njit(parallel=True, cache=True, fastmath=_FASTMATH)
+def _project_parallel(X, shift, V, Z, bounds):  # pragma: no cover
+    # Z[r0:r1] = (X[r0:r1] - shift) @ V, 256 rows at a time (no float copy of X).
+    d = X.shape[1]
+    for b in prange(bounds.shape[0] - 1):
+        buf = np.empty((256, d), dtype=np.float32)
+        for s in range(bounds[b], bounds[b + 1], 256):
+            m = min(bounds[b + 1], s + 256) - s
+            for i in range(m):
+                for j in range(d):
+                    buf[i, j] = X[s + i, j] - shift[j]
+            Z[s:s + m] = np.dot(buf[:m], V)
+
+
+def principal_projection(X, shift, dim):
+    """``(X - shift) V`` with ``V`` the ``dim`` leading principal directions.
+
+    ``V`` comes from a fixed subsample of rows (no random draws), so the random
+    stream of k-means++ is the same as scikit-learn's.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), dtype uint8, float32 or float64
+    shift : ndarray of shape (n_features,)
+    dim : int
+
+    Returns
+    -------
+    Z : ndarray of shape (n_samples, dim), dtype float32
+    V : ndarray of shape (n_features, dim), dtype float64
+        Orthonormal columns.
+    """
+    n, d = X.shape
+    step = max(1, n // _PROJECTION_SAMPLE)
+    sample = np.asarray(X[::step], dtype=np.float64) - shift
+    # Randomised range finder with two power iterations (Halko et al. 2011) on the
+    # sample: far cheaper than a full SVD, and any orthonormal V keeps the bound
+    # valid (a better V only skips more). Its own fixed generator: the caller's
+    # random stream is not touched.
+    omega = np.random.default_rng(0).standard_normal((d, min(d, dim + 16)))
+    q, _ = np.linalg.qr(sample @ omega)
+    for _ in range(2):
+        q, _ = np.linalg.qr(sample.T @ q)
+        q, _ = np.linalg.qr(sample @ q)
+    _, _, vt = np.linalg.svd(q.T @ sample, full_matrices=False)
+    V = np.ascontiguousarray(vt[:dim].T)
+    Z = np.empty((n, dim), dtype=np.float32)
+    nb = int(min(16, max(1, n // 2048)))
+    bounds = np.linspace(0, n, nb + 1).astype(np.int64)
+    _project_parallel(X, np.asarray(shift, dtype=np.float32), V.astype(np.float32), Z, bounds)
+    return Z, V
 
 
 class PlusPlusState:
@@ -131,6 +211,11 @@ class PlusPlusState:
         self.dist = np.full(n, np.inf)
         self.nearest = np.zeros(n, dtype=np.int32)
         self.new_dist = np.empty((n, max(1, n_trials)))
+        if (PROJECTION_DIM and d >= _PROJECTION_MIN_FEATURES
+                and n_clusters >= _PROJECTION_MIN_CLUSTERS and n > 4 * PROJECTION_DIM):
+            self.Z, self.V = principal_projection(X, self.shift, PROJECTION_DIM)
+        else:
+            self.Z, self.V = np.zeros((n, 0), dtype=np.float32), np.zeros((d, 0))
         # Blocks of rows: a function of n only (never of the thread count).
         nb = int(min(16, max(1, n // 2048)))
         self.bounds = np.linspace(0, n, nb + 1).astype(np.int64)
@@ -153,11 +238,12 @@ class PlusPlusState:
         ndarray of shape (T,), dtype float64
         """
         T = len(ids)
-        cands = np.ascontiguousarray(np.asarray(self.X[ids], dtype=np.float64) - self.shift,
-                                     dtype=self.dtype)
+        rows = np.asarray(self.X[ids], dtype=np.float64)
+        cands = np.ascontiguousarray(rows, dtype=self.dtype)  # data coordinates
+        zc = np.ascontiguousarray(((rows - self.shift) @ self.V).astype(np.float32))
         if self.n_chosen:
             chosen = self.centers[:self.n_chosen]
-            c64 = cands.astype(np.float64)
+            c64 = rows - self.shift
             cc2 = ((chosen * chosen).sum(1)[:, None] + (c64 * c64).sum(1)[None, :]
                    - 2.0 * chosen @ c64.T)
             np.maximum(cc2, 0.0, out=cc2)
@@ -168,15 +254,15 @@ class PlusPlusState:
             np.empty((self.X.shape[0], T))
         self._new_dist_view = new_dist
         if self.X.shape[0] * self.X.shape[1] * T >= 2**20 and len(self.bounds) > 2:
-            _trial_parallel(self.X, self.shift, self.weights, cands, cc2, self.nearest,
+            _trial_parallel(self.X, self.Z, self.weights, cands, zc, cc2, self.nearest,
                             self.dist, new_dist, gains, self.bounds, self._counts)
         else:
             for b in range(len(self.bounds) - 1):
-                _trial_block(self.X, self.shift, self.weights, cands, cc2, self.nearest,
+                _trial_block(self.X, self.Z, self.weights, cands, zc, cc2, self.nearest,
                              self.dist, new_dist, gains[b], self.bounds[b],
                              self.bounds[b + 1], self._counts[b])
         self.n_computed += int(self._counts.sum())
-        self._cands = cands
+        self._cands = rows - self.shift
         if not self.n_chosen:  # first centre: the potential is the plain sum
             return np.array([float(self.weights @ new_dist[:, t]) for t in range(T)])
         return self.potential - gains.sum(axis=0)
