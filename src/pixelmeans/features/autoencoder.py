@@ -91,7 +91,7 @@ def _build_module(torch, arch: str, d: int, image_shape, hidden, n_components: i
         dec.append(nn.Linear(D, back[0]))
         for a, b in zip(back[:-1], back[1:]):
             dec += [nn.ReLU(), nn.Linear(a, b)]
-        return nn.ModuleDict({"encoder": nn.Sequential(*enc), "decoder": nn.Sequential(*dec)})
+        return _glorot(torch, nn.ModuleDict({"encoder": nn.Sequential(*enc), "decoder": nn.Sequential(*dec)}))
     # arch == "conv": three stride-2 convolutions, a linear code; mirrored transposed convs.
     h, w = image_shape
     c1, c2, c3 = (int(x) for x in hidden)
@@ -118,7 +118,37 @@ def _build_module(torch, arch: str, d: int, image_shape, hidden, n_components: i
         nn.ConvTranspose2d(c1, 1, 5, 2, 2, output_padding=op(sizes[0], sizes[1], 5, 2)),
         nn.Flatten(),
     )
-    return nn.ModuleDict({"encoder": enc, "decoder": dec})
+    return _glorot(torch, nn.ModuleDict({"encoder": enc, "decoder": dec}))
+
+
+def _glorot(torch, module):
+    """Glorot-uniform weights and zero biases (the Keras default of DEC and N2D).
+
+    PyTorch's default initialisation shrinks the signal through the deep MLP and its
+    first epochs learn little more than the mean image; this starts much faster.
+    """
+    for layer in module.modules():
+        if isinstance(layer, (torch.nn.Linear, torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
+            torch.nn.init.xavier_uniform_(layer.weight)
+            torch.nn.init.zeros_(layer.bias)
+    return module
+
+
+def _augment(torch, xb, shape, shift: int, rotation: float, gen):
+    """Random small affine moves of a batch (n, h*w): shifts of up to ``shift`` pixels,
+    rotations of up to ``rotation`` degrees; bilinear, zero outside the image."""
+    n = xb.shape[0]
+    h, w = shape
+    img = xb.view(n, 1, h, w)
+    angle = (torch.rand(n, generator=gen, device=xb.device) * 2 - 1) * (rotation * math.pi / 180)
+    move = torch.randint(-shift, shift + 1, (n, 2), generator=gen, device=xb.device).to(xb.dtype)
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    theta = torch.stack([
+        torch.stack([cos, -sin, move[:, 0] * (2.0 / w)], 1),
+        torch.stack([sin, cos, move[:, 1] * (2.0 / h)], 1),
+    ], 1)
+    grid = torch.nn.functional.affine_grid(theta, img.shape, align_corners=False)
+    return torch.nn.functional.grid_sample(img, grid, align_corners=False).reshape(n, h * w)
 
 
 class AutoencoderFeatures(TransformerMixin, BaseEstimator):
@@ -134,16 +164,28 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         (32, 64, 128 channels) then a linear code; transposed convolutions back.
     hidden : tuple of int or None
         Layer widths (mlp) or channel counts (conv); None takes the defaults above.
-    epochs : int, default 40
-        Passes over the data (Adam, mean squared reconstruction error).
-    batch_size : int, default 256
+    epochs : int, default 30
+        Passes over the data (Adam, mean squared reconstruction error). 30 epochs of
+        the MLP on 70,000 images take about 5 minutes on 2 CPU cores.
+    batch_size : int, default 128
+        128 rather than DEC/N2D's 256: on a CPU an epoch costs about the same and gives
+        twice the updates, which is what a short training needs.
     lr : float, default 1e-3
-        Adam learning rate.
+        Adam learning rate (the peak one with the cosine schedule).
+    schedule : {"cosine", "constant"}, default "cosine"
+        Learning rate over the training steps: cosine decay from ``lr`` to 0, or fixed.
     noise : float, default 0.0
         Standard deviation of Gaussian noise added to the inputs during training
         (a denoising autoencoder); the target stays the clean image.
+    shift, rotation : int, float, default 3, 10.0
+        Data augmentation while training (as in DEC-DA: shifts of about 10% of the
+        side, turns of 10 degrees): every image of a batch is moved by up to ``shift``
+        pixels and turned by up to ``rotation`` degrees (the moved image is both input
+        and target), so that codes of slightly moved digits are close. 0 and 0 turn it
+        off (needed for data that are not images).
     image_shape : (h, w) or None
-        Needed by ``conv`` when the images are not square; default: square from d.
+        Needed by ``conv`` and by augmentation when the images are not square and come
+        flattened; default: the ``(h, w)`` of a 3-D input, else square from d.
     device : "auto", "cpu", "cuda", ...
         "auto" trains on a GPU when PyTorch sees one, else on the CPU.
     random_state : int, default 0
@@ -167,10 +209,13 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         n_components: int = 10,
         arch: str = "mlp",
         hidden=None,
-        epochs: int = 40,
-        batch_size: int = 256,
+        epochs: int = 30,
+        batch_size: int = 128,
         lr: float = 1e-3,
+        schedule: str = "cosine",
         noise: float = 0.0,
+        shift: int = 3,
+        rotation: float = 10.0,
         image_shape=None,
         device: str = "auto",
         random_state: int = 0,
@@ -183,7 +228,10 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.schedule = schedule
         self.noise = noise
+        self.shift = shift
+        self.rotation = rotation
         self.image_shape = image_shape
         self.device = device
         self.random_state = random_state
@@ -191,24 +239,31 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ helpers
-    def _check_params(self, d: int):
+    def _check_params(self, d: int, input_shape=None):
         if self.arch not in _DEFAULT_HIDDEN:
             raise InputError(f"autoencoder: arch must be 'mlp' or 'conv', got {self.arch!r}")
         if int(self.n_components) < 1:
             raise InputError(f"autoencoder: n_components must be ≥ 1, got {self.n_components}")
         if int(self.epochs) < 0 or int(self.batch_size) < 1:
             raise InputError("autoencoder: epochs must be ≥ 0 and batch_size ≥ 1")
+        if self.schedule not in ("cosine", "constant"):
+            raise InputError(f"autoencoder: schedule must be 'cosine' or 'constant', got {self.schedule!r}")
+        if int(self.shift) < 0 or float(self.rotation) < 0 or float(self.noise) < 0:
+            raise InputError("autoencoder: noise, shift and rotation must be ≥ 0")
         hidden = tuple(self.hidden) if self.hidden is not None else _DEFAULT_HIDDEN[self.arch]
         if self.arch == "conv" and len(hidden) != 3:
             raise InputError(f"autoencoder: conv needs three channel counts, got {hidden}")
         shape = None
-        if self.arch == "conv":
+        if self.arch == "conv" or self.shift or self.rotation:
             if self.image_shape is not None:
                 shape = tuple(int(s) for s in self.image_shape)
+            elif input_shape is not None:
+                shape = tuple(int(s) for s in input_shape)
             else:
                 side = math.isqrt(d)
                 if side * side != d:
-                    raise InputError(f"autoencoder: {d} pixels is not a square image; pass image_shape=(h, w)")
+                    raise InputError(f"autoencoder: {d} pixels is not a square image; pass image_shape=(h, w) "
+                                     "(needed by arch='conv', shift and rotation)")
                 shape = (side, side)
             if shape[0] * shape[1] != d:
                 raise InputError(f"autoencoder: image_shape {shape} does not have {d} pixels")
@@ -239,9 +294,10 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         torch = require_torch("autoencoder features")
         from tqdm.auto import tqdm
 
+        input_shape = np.shape(X)[1:] if np.ndim(X) == 3 else None
         X = as_pixel_matrix(X)
         n, d = X.shape
-        hidden, shape = self._check_params(d)
+        hidden, shape = self._check_params(d, input_shape)
         device = _resolve_device(torch, self.device)
         seed = self._seed()
         with _torch_context(torch, self.n_threads, device, seed):
@@ -251,6 +307,13 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
             noise_gen = torch.Generator(device=device).manual_seed(seed + 1)
             opt = torch.optim.Adam(module.parameters(), lr=float(self.lr))
             bs = int(self.batch_size)
+            total_steps = max(1, int(self.epochs) * math.ceil(n / bs))
+            if self.schedule == "cosine":
+                sched = torch.optim.lr_scheduler.LambdaLR(
+                    opt, lambda step: 0.5 * (1.0 + math.cos(math.pi * min(step, total_steps) / total_steps)))
+            else:
+                sched = None
+            augment = bool(self.shift or self.rotation)
             losses = []
             bar = tqdm(range(int(self.epochs)), desc="autoencoder", unit="epoch",
                        disable=self._show_progress(), file=sys.stderr, leave=False)
@@ -260,6 +323,8 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
                 total = torch.zeros((), device=device)
                 for start in range(0, n, bs):
                     xb = self._batch_to_float(torch, data[perm[start:start + bs]])
+                    if augment:
+                        xb = _augment(torch, xb, shape, int(self.shift), float(self.rotation), noise_gen)
                     inp = xb
                     if self.noise:
                         inp = xb + float(self.noise) * torch.randn(xb.shape, generator=noise_gen, device=device)
@@ -268,6 +333,8 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
                     opt.step()
+                    if sched is not None:
+                        sched.step()
                     total += loss.detach() * xb.shape[0]
                 losses.append(float(total) / n)
                 bar.set_postfix(loss=f"{losses[-1]:.5f}")
@@ -326,8 +393,10 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
     def _set_state(self, state: dict) -> None:
         torch = require_torch("autoencoder features")
         d = int(state["n_features_in_"])
-        hidden, shape = self._check_params(d)
-        module = _build_module(torch, self.arch, d, shape, hidden, self.n_components)
+        saved_shape = tuple(int(v) for v in np.asarray(state.get("image_shape_", ())).ravel())
+        hidden, shape = self._check_params(d, saved_shape or None)
+        with torch.random.fork_rng(devices=[]):  # the throw-away initialisation leaves the RNG alone
+            module = _build_module(torch, self.arch, d, shape, hidden, self.n_components)
         weights = {k[len("module/"):]: torch.from_numpy(np.array(v)) for k, v in state.items() if k.startswith("module/")}
         module.load_state_dict(weights)
         module.eval()
