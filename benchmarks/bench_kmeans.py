@@ -1,7 +1,9 @@
 """Time pixelmeans' KMeans against scikit-learn and faiss on full MNIST, side by side.
 
-Every case runs all libraries in this one process, one after the other, from the same
-initial centres, so the ratios compare like with like on the same machine and load.
+Every case runs all libraries in one run of this script, one after the other, from
+the same initial centres, each library in a fresh process of its own (so that one
+library's idle OpenMP threads do not slow the next), so the ratios compare like with
+like on the same machine and load.
 Printed as a table and written as JSON (default
 ``benchmarks/results/kmeans-<date>.json``).
 
@@ -72,75 +74,158 @@ def timed(fn, repeat=1):
     return best, out
 
 
-def bench_fit(X, k, seed, with_faiss):
+# Each library is timed in a fresh process of its own, one after the other: in one
+# process the OpenMP threads of one library (numba's, scikit-learn's, faiss') keep
+# spinning after their parallel region and slow the next library down, which would
+# make any ratio unfair. The parent only prepares inputs and compares answers.
+
+
+def child_pixelmeans(X, inits, plan):
+    from pixelmeans import KMeans, kmeans_plusplus
+    from pixelmeans.cluster.kernels import choose_kernel
+
+    KMeans(8, random_state=0, max_iter=3).fit(X[:3000])  # load the compiled kernels
+    out = {"fit": {}, "init": {}}
+    n, d = X.shape
+    for k, init in inits.items():
+        r = {}
+        t, km = timed(lambda: KMeans(k, init=init, n_init=1, tol=TOL).fit(X))
+        r["fit"] = dict(seconds=t, steps=int(km.n_iter_), inertia=float(km.inertia_),
+                        kernel=getattr(choose_kernel("auto", k, d, n), "name", "lloyd"))
+        t, km20 = timed(lambda: KMeans(k, init=init, n_init=1, tol=0, max_iter=FAISS_STEPS).fit(X))
+        r["fit20"] = dict(seconds=t, steps=int(km20.n_iter_), inertia=float(km20.inertia_))
+        r["predict"], labels = timed(lambda: km.predict(X), repeat=3)
+        r["transform"], _ = timed(lambda: km.transform(X), repeat=3)
+        r["centers"] = km.cluster_centers_.tolist()
+        r["labels_head"] = labels[:1000].tolist()
+        out["fit"][k] = r
+    for k in plan["init_ks"]:
+        runs = [timed(lambda: kmeans_plusplus(X, k, random_state=s)) for s in plan["seeds"]]
+        out["init"][k] = dict(seconds=[t for t, _ in runs], ids=[c[1].tolist() for _, c in runs])
+    return out
+
+
+def child_sklearn(X, inits, plan):
     import sklearn.cluster as skc
 
-    from pixelmeans import KMeans, kmeans_plusplus
-    from pixelmeans.cluster.kernels import choose_kernel, labels_inertia
+    skc.KMeans(8, n_init=1, random_state=0, max_iter=3).fit(X[:3000])
+    out = {"fit": {}, "init": {}}
+    for k, init in inits.items():
+        r = {}
+        for algo in ("lloyd", "elkan"):
+            t, km = timed(lambda: skc.KMeans(k, init=init, n_init=1, tol=TOL,
+                                             algorithm=algo).fit(X))
+            r[algo] = dict(seconds=t, steps=int(km.n_iter_), inertia=float(km.inertia_))
+        # predict / transform with pixelmeans' final centres (same work, same answer)
+        km.cluster_centers_ = np.asarray(plan["centers"][str(k)], dtype=np.float32)
+        r["predict"], labels = timed(lambda: km.predict(X), repeat=3)
+        r["transform"], _ = timed(lambda: km.transform(X), repeat=3)
+        r["labels_head"] = labels[:1000].tolist()
+        out["fit"][k] = r
+    for k in plan["init_ks"]:
+        runs = [timed(lambda: skc.kmeans_plusplus(X, k, random_state=s)) for s in plan["seeds"]]
+        out["init"][k] = dict(seconds=[t for t, _ in runs], ids=[c[1].tolist() for _, c in runs])
+    return out
 
+
+def child_faiss(X, inits, plan):
+    import faiss
+
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
     n, d = X.shape
-    init, _ = kmeans_plusplus(X, k, random_state=seed)
-    row = {"k": k, "n": n, "d": d}
-    t, ours = timed(lambda: KMeans(k, init=init, n_init=1, tol=TOL).fit(X))
-    kernel = choose_kernel("auto", k, d, n)
-    row["pixelmeans"] = dict(seconds=t, steps=int(ours.n_iter_), inertia=float(ours.inertia_),
-                             kernel=getattr(kernel, "name", "lloyd"))
-    for algo in ("lloyd", "elkan"):
-        t, sk = timed(lambda: skc.KMeans(k, init=init, n_init=1, tol=TOL, algorithm=algo).fit(X))
-        row[f"sklearn_{algo}"] = dict(seconds=t, steps=int(sk.n_iter_), inertia=float(sk.inertia_))
-    best_sk = min(row["sklearn_lloyd"]["seconds"], row["sklearn_elkan"]["seconds"])
-    row["speedup_vs_sklearn"] = best_sk / row["pixelmeans"]["seconds"]
-    ref = row["sklearn_lloyd"]["inertia"]
-    row["inertia_rel_diff"] = (row["pixelmeans"]["inertia"] - ref) / ref
-    # predict / transform on all rows, against a scikit-learn model with the same centres
-    sk_model = skc.KMeans(k, init=ours.cluster_centers_, n_init=1, max_iter=1).fit(X[:k * 2])
-    sk_model.cluster_centers_ = ours.cluster_centers_.copy()
-    for what in ("predict", "transform"):
-        t_ours, a = timed(lambda: getattr(ours, what)(X), repeat=3)
-        t_sk, b = timed(lambda: getattr(sk_model, what)(X), repeat=3)
-        agree = (float(np.mean(a == b)) if what == "predict"
-                 else float(np.max(np.abs(a - b)) / max(1e-30, float(np.max(np.abs(b))))))
-        row[what] = dict(pixelmeans=t_ours, sklearn=t_sk, ratio=t_sk / t_ours,
-                         **({"same_labels": agree} if what == "predict" else {"max_rel_diff": agree}))
-    if with_faiss:
-        import faiss
-
-        faiss.omp_set_num_threads(os.cpu_count() or 1)
-
-        def run_faiss():
-            km = faiss.Kmeans(d, k, niter=FAISS_STEPS, max_points_per_centroid=n, seed=seed,
+    out = {"fit": {}}
+    for k, init in inits.items():
+        def run():
+            km = faiss.Kmeans(d, k, niter=FAISS_STEPS, max_points_per_centroid=n, seed=0,
                               verbose=False)
             km.train(X, init_centroids=init)
             return km
 
-        t_f, fk = timed(run_faiss)
-        t_o, o20 = timed(lambda: KMeans(k, init=init, n_init=1, tol=0,
-                                        max_iter=FAISS_STEPS).fit(X))
-        row["faiss_20"] = dict(seconds=t_f, steps=FAISS_STEPS,
-                               inertia=float(labels_inertia(X, fk.centroids)[1]))
-        row["pixelmeans_20"] = dict(seconds=t_o, steps=int(o20.n_iter_), inertia=float(o20.inertia_))
-        row["speedup_vs_faiss_20"] = t_f / t_o
-    return row
+        t, km = timed(run)
+        out["fit"][k] = dict(seconds=t, steps=FAISS_STEPS, centers=km.centroids.tolist())
+    return out
 
 
-def bench_init(X, k, seeds):
-    import sklearn.cluster as skc
+CHILDREN = {"pixelmeans": child_pixelmeans, "sklearn": child_sklearn, "faiss": child_faiss}
 
+
+def child_main(lib, tmp):
+    tmp = Path(tmp)
+    X = np.load(tmp / "X.npy")
+    plan = json.loads((tmp / "plan.json").read_text())
+    inits = {int(k): np.load(tmp / f"init{k}.npy") for k in plan["ks"]}
+    warnings.simplefilter("ignore")
+    out = CHILDREN[lib](X, inits, plan)
+    (tmp / f"{lib}.json").write_text(json.dumps(out))
+
+
+def run_library(lib, tmp):
+    proc = subprocess.run([sys.executable, __file__, "--child", lib, "--tmp", str(tmp)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{lib}: {proc.stderr[-3000:]}")
+    return json.loads((Path(tmp) / f"{lib}.json").read_text())
+
+
+def bench_side_by_side(X, ks, seeds, init_ks, seed, with_faiss, tmp):
+    """Fits, predict/transform and k-means++ of every library, each in its own process."""
     from pixelmeans import kmeans_plusplus
     from pixelmeans.cluster.kernels import labels_inertia
 
-    ours_t, sk_t, ours_p, sk_p = [], [], [], []
-    for s in seeds:
-        t, (c, _) = timed(lambda: kmeans_plusplus(X, k, random_state=s))
-        ours_t.append(t)
-        ours_p.append(labels_inertia(X, c)[1])
-        t, (c, _) = timed(lambda: skc.kmeans_plusplus(X, k, random_state=s))
-        sk_t.append(t)
-        sk_p.append(labels_inertia(X, c)[1])
-    return dict(k=k, seeds=len(seeds), trials=2 + int(np.log(k)),
-                pixelmeans_seconds=float(np.mean(ours_t)), sklearn_seconds=float(np.mean(sk_t)),
-                speedup=float(np.mean(sk_t) / np.mean(ours_t)),
-                pixelmeans_potential=float(np.mean(ours_p)), sklearn_potential=float(np.mean(sk_p)))
+    tmp = Path(tmp)
+    np.save(tmp / "X.npy", X)
+    for k in ks:  # the same start for every library
+        np.save(tmp / f"init{k}.npy", kmeans_plusplus(X, k, random_state=seed)[0])
+    plan = dict(ks=ks, seeds=list(seeds), init_ks=init_ks)
+    (tmp / "plan.json").write_text(json.dumps(plan))
+    ours = run_library("pixelmeans", tmp)
+    print("pixelmeans done", flush=True)
+    plan["centers"] = {str(k): ours["fit"][str(k)]["centers"] for k in ks}
+    (tmp / "plan.json").write_text(json.dumps(plan))
+    sk = run_library("sklearn", tmp)
+    print("scikit-learn done", flush=True)
+    fa = run_library("faiss", tmp) if with_faiss else None
+    if fa:
+        print("faiss done", flush=True)
+
+    rows = []
+    for k in ks:
+        o, s = ours["fit"][str(k)], sk["fit"][str(k)]
+        row = dict(k=k, pixelmeans=o["fit"], sklearn_lloyd=s["lloyd"], sklearn_elkan=s["elkan"])
+        best_sk = min(s["lloyd"]["seconds"], s["elkan"]["seconds"])
+        row["speedup_vs_sklearn"] = best_sk / o["fit"]["seconds"]
+        ref = s["lloyd"]["inertia"]
+        row["inertia_rel_diff"] = (o["fit"]["inertia"] - ref) / ref
+        for what in ("predict", "transform"):
+            row[what] = dict(pixelmeans=o[what], sklearn=s[what], ratio=s[what] / o[what])
+        row["predict"]["same_labels_first_1000"] = float(
+            np.mean(np.array(o["labels_head"]) == np.array(s["labels_head"])))
+        if fa:
+            f = fa["fit"][str(k)]
+            row["faiss_20"] = dict(seconds=f["seconds"], steps=f["steps"], inertia=float(
+                labels_inertia(X, np.asarray(f["centers"], dtype=np.float32))[1]))
+            row["pixelmeans_20"] = o["fit20"]
+            row["speedup_vs_faiss_20"] = f["seconds"] / o["fit20"]["seconds"]
+        rows.append(row)
+
+    inits = []
+    for k in init_ks:
+        oi, si = ours["init"][str(k)], sk["init"][str(k)]
+
+        def potential(ids):
+            return float(labels_inertia(X, np.asarray(X[np.asarray(ids)]))[1])
+
+        op = [potential(i) for i in oi["ids"]]
+        sp = [potential(i) for i in si["ids"]]
+        inits.append(dict(k=k, seeds=len(oi["ids"]), trials=2 + int(np.log(k)),
+                          pixelmeans_seconds=float(np.mean(oi["seconds"])),
+                          sklearn_seconds=float(np.mean(si["seconds"])),
+                          speedup=float(np.mean(si["seconds"]) / np.mean(oi["seconds"])),
+                          pixelmeans_potential=float(np.mean(op)),
+                          sklearn_potential=float(np.mean(sp)),
+                          same_draws=float(np.mean([a == b for a, b in
+                                                    zip(oi["ids"], si["ids"])]))))
+    return rows, inits
 
 
 def bench_threads(X, k, seed):
@@ -272,7 +357,7 @@ def print_report(res):
         print(f"  k={r['k']:>3} ({r['trials']} trials, {r['seeds']} seeds): pixelmeans "
               f"{r['pixelmeans_seconds']:.3f} s, sklearn {r['sklearn_seconds']:.3f} s, "
               f"speed-up {r['speedup']:.1f}x; mean potential {r['pixelmeans_potential']:.7g} vs "
-              f"{r['sklearn_potential']:.7g}")
+              f"{r['sklearn_potential']:.7g} (same draws in {r['same_draws']:.0%} of seeds)")
     if res.get("memory"):
         print("\nPeak memory of one fit above the loaded data (data itself "
               f"{mb(res['memory'][0]['data_bytes'])})")
@@ -301,11 +386,16 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true",
                         help="10000 rows, 2 init seeds, no memory/cold-start runs (smoke test)")
     parser.add_argument("--no-faiss", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--tmp", help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help="use only the first N rows (smoke test)")
     parser.add_argument("--no-subprocess", action="store_true",
                         help="skip the memory and cold-start runs")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    if args.child:
+        child_main(args.child, args.tmp)
+        return 0
 
     import numba
     import sklearn
@@ -328,15 +418,11 @@ def main() -> int:
                versions=dict(python=platform.python_version(), numpy=np.__version__,
                              sklearn=sklearn.__version__, numba=numba.__version__,
                              faiss=getattr(faiss, "__version__", None) if with_faiss else None))
-    # Compile and load caches before timing anything.
-    KMeans(ks[0], random_state=0, max_iter=3).fit(X[:3000])
+    KMeans(ks[0], random_state=0, max_iter=3).fit(X[:3000])  # compile before anything
     with tempfile.TemporaryDirectory() as tmp:
-        res["fit"] = []
-        for k in ks:
-            res["fit"].append(bench_fit(X, k, args.seed, with_faiss))
-            print(f"k={k} done", flush=True)
         seeds = range(2 if args.quick else args.init_seeds)
-        res["init"] = [bench_init(X, k, seeds) for k in (10, 100)]
+        res["fit"], res["init"] = bench_side_by_side(X, ks, seeds, [10, 100], args.seed,
+                                                     with_faiss, tmp)
         res["threads"] = bench_threads(X, 100, args.seed)
         if not (args.quick or args.no_subprocess):
             res["memory"] = [bench_memory(X, k, args.seed, tmp) for k in ks]
