@@ -301,7 +301,7 @@ def bench_memory(X, k, seed, tmp):
         np.save(xp, X)
     np.save(ip, kmeans_plusplus(X, k, random_state=seed)[0])
     out = {"k": k, "data_bytes": int(X.nbytes)}
-    for lib in ("pixelmeans", "elkan", "lloyd"):
+    for lib in ("pixelmeans", "elkan"):  # (scikit-learn's lloyd: the same copy of X)
         r = run_child(_CHILD_MEMORY, xp, ip, lib)
         out[lib if lib == "pixelmeans" else f"sklearn_{lib}"] = int(r["peak_above_start"])
     return out
@@ -363,7 +363,7 @@ def print_report(res):
               f"{mb(res['memory'][0]['data_bytes'])})")
         for r in res["memory"]:
             print(f"  k={r['k']:>3}: pixelmeans {mb(r['pixelmeans'])}, sklearn elkan "
-                  f"{mb(r['sklearn_elkan'])}, sklearn lloyd {mb(r['sklearn_lloyd'])}")
+                  f"{mb(r['sklearn_elkan'])}")
     if res.get("threads"):
         t = res["threads"]
         print(f"\nThreads {t['threads']}: fit k={t['k']} (k-means++ included) "
