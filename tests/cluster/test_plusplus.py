@@ -61,11 +61,13 @@ def test_same_draws_and_fit_whatever_the_threads():
         try:
             _, ids = kmeans_plusplus(X, 30, random_state=0)
             km = KMeans(30, random_state=0).fit(X)
+            par = KMeans(30, init="k-means||", random_state=0, max_iter=2).fit(X)
         finally:
             numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-        results.append((ids, km))
-    (ids1, a), (ids2, b) = results[0], results[-1]
+        results.append((ids, km, par))
+    (ids1, a, pa), (ids2, b, pb) = results[0], results[-1]
     assert_array_equal(ids1, ids2)
+    assert_array_equal(pa.cluster_centers_, pb.cluster_centers_)
     assert_array_equal(a.labels_, b.labels_)
     assert_array_equal(a.cluster_centers_, b.cluster_centers_)
     assert a.n_iter_ == b.n_iter_ and a.inertia_ == b.inertia_
