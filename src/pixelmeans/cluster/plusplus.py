@@ -44,7 +44,7 @@ PROJECTION_DIM = 64
 _PROJECTION_MIN_FEATURES = 4 * PROJECTION_DIM
 _PROJECTION_MIN_CLUSTERS = 16
 # Rows used to estimate the principal directions (every n // this-th row).
-_PROJECTION_SAMPLE = 4096
+_PROJECTION_SAMPLE = 2048
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -151,13 +151,13 @@ def principal_projection(X, shift, dim):
     n, d = X.shape
     step = max(1, n // _PROJECTION_SAMPLE)
     sample = np.asarray(X[::step], dtype=np.float64) - shift
-    # Randomised range finder with two power iterations (Halko et al. 2011) on the
+    # Randomised range finder with one power iteration (Halko et al. 2011) on the
     # sample: far cheaper than a full SVD, and any orthonormal V keeps the bound
     # valid (a better V only skips more). Its own fixed generator: the caller's
     # random stream is not touched.
     omega = np.random.default_rng(0).standard_normal((d, min(d, dim + 16)))
     q, _ = np.linalg.qr(sample @ omega)
-    for _ in range(2):
+    for _ in range(1):
         q, _ = np.linalg.qr(sample.T @ q)
         q, _ = np.linalg.qr(sample @ q)
     _, _, vt = np.linalg.svd(q.T @ sample, full_matrices=False)
