@@ -82,7 +82,8 @@ def test_init_csv_of_wrong_shape(tmp_path, shape, match):
 
 
 def test_init_name_that_is_neither_method_nor_file():
-    with pytest.raises(InputError, match="neither one of k-means\\+\\+, random, random-points"):
+    with pytest.raises(InputError,
+                       match=r"neither one of k-means\+\+, k-means\|\|, random, random-points"):
         KMeans(3, init="kmeans++").fit(X)
 
 
