@@ -7,9 +7,9 @@ documented otherwise.
 __version__ = "0.1.0"
 
 from pixelmeans.errors import InputError, MissingDependencyError
-from pixelmeans.cluster import KMeans, KMeansStep, kmeans_plusplus, read_centroids, write_centroids
+from pixelmeans.cluster import KMeans, KMeansStep, MiniBatchKMeans, kmeans_plusplus, read_centroids, write_centroids
 from pixelmeans.data import Dataset, fetch_dataset, load_dataset, load_path
 
 __all__ = ["InputError", "MissingDependencyError", "__version__"]
 __all__ += ["Dataset", "fetch_dataset", "load_dataset", "load_path"]
-__all__ += ["KMeans", "KMeansStep", "kmeans_plusplus", "read_centroids", "write_centroids"]
+__all__ += ["KMeans", "KMeansStep", "MiniBatchKMeans", "kmeans_plusplus", "read_centroids", "write_centroids"]

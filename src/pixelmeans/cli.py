@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tol", type=float, default=1e-4,
                    help="convergence tolerance, relative to the data's mean variance (default: 1e-4)")
     p.add_argument("--init", default="k-means++",
-                   help="k-means++ | random | random-points | FILE.csv of centroids (default: k-means++)")
+                   help="k-means++ | k-means|| | random | random-points | FILE.csv of centroids (default: k-means++)")
     p.add_argument("--empty-clusters", choices=["relocate", "drop", "keep"], default="relocate",
                    help="what happens to a centroid that loses all its points (default: relocate)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -131,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-init", type=int, default=5, help="restarts per k (default: 5)")
     p.add_argument("--max-iter", type=int, default=300, help="most steps per restart (default: 300)")
     p.add_argument("--tol", type=float, default=1e-4, help="convergence tolerance (default: 1e-4)")
-    p.add_argument("--init", default="k-means++", help="k-means++ | random | random-points")
+    p.add_argument("--init", default="k-means++", help="k-means++ | k-means|| | random | random-points")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--features", default="pixels", help="pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap")
     p.add_argument("--out", help="results folder (default: results/<dataset>-sweep/)")

@@ -333,9 +333,10 @@ def run(config: RunConfig, *, echo=print) -> Path:
     out = Path(config.out) if config.out else default_out(config, f"k{k}")
     check_out(out, config.overwrite)
     init = config.init
-    if init not in ("k-means++", "random", "random-points"):
+    if init not in ("k-means++", "k-means||", "random", "random-points"):
         if not Path(init).is_file():
-            raise InputError(f"--init {init}: expected k-means++, random, random-points or a CSV file of centroids")
+            raise InputError(f"--init {init}: expected k-means++, k-means||, random, random-points "
+                             "or a CSV file of centroids")
     echo(f"{train.name}: {train.images.shape[0]} training images of {h}x{w}"
          + (f", {test.images.shape[0]} test images" if test is not None else "")
          + ("" if train.labels is not None else " (no labels)"))

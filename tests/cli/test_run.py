@@ -193,3 +193,11 @@ def test_the_written_report_opens_in_chromium_with_every_image(small_run, tmp_pa
     found = check_in_browser(exe, small_run / "report.html", tmp_path)
     assert found["violations"] == [] and found["broken"] == []
     assert found["total"] == found["loaded"] == expected
+
+
+@pytest.mark.parametrize("init", ["k-means||", "random-points"])
+def test_named_initialisations_run(digits_csv, tmp_path, init):
+    out = tmp_path / "res"
+    assert run_cli("--data", digits_csv, "--k", 4, "--n-init", 1, "--init", init,
+                   "--no-animation", "--out", out) == 0
+    assert json.loads((out / "summary.json").read_text())["config"]["init"] == init
