@@ -245,6 +245,28 @@ callable, default="k-means++"
             return 1
         return int(self.n_init)
 
+    def _check_fit_data(self, X, sample_weight):
+        """Validate what ``fit`` gets: the data, the weights and the initial centres.
+
+        Returns ``(X, sample_weight, init_kind, init, n_init, dtype)`` with an init
+        file or array already read and checked as ``(n_clusters, n_features)`` centres.
+        """
+        init_kind, init = self._check_params()
+        X = _validate_data(self, X, reset=True, dtype=DATA_DTYPES, order="C",
+                           accept_sparse=False)
+        n_samples, n_features = X.shape
+        n_clusters = int(self.n_clusters)
+        check_n_clusters_vs_samples(n_clusters, n_samples)
+        sample_weight = check_sample_weight(sample_weight, n_samples)
+        n_init = self._resolve_n_init(init_kind, init if init_kind == "method" else None)
+        dtype = compute_dtype(X.dtype)
+        if init_kind == "file":
+            init = check_centers(read_centroids(init), n_clusters, n_features, dtype,
+                                 source=os.fspath(init))
+        elif init_kind == "array":
+            init = check_centers(init, n_clusters, n_features, dtype)
+        return X, sample_weight, init_kind, init, n_init, dtype
+
     def _check_test_data(self, X):
         return _validate_data(self, X, reset=False, dtype=DATA_DTYPES, order="C",
                               accept_sparse=False)
@@ -271,21 +293,10 @@ callable, default="k-means++"
         self : KMeans
             Fitted estimator.
         """
-        init_kind, init = self._check_params()
-        X = _validate_data(self, X, reset=True, dtype=DATA_DTYPES, order="C",
-                           accept_sparse=False)
+        X, sample_weight, init_kind, init, n_init, dtype = self._check_fit_data(X, sample_weight)
         n_samples, n_features = X.shape
         n_clusters = int(self.n_clusters)
-        check_n_clusters_vs_samples(n_clusters, n_samples)
-        sample_weight = check_sample_weight(sample_weight, n_samples)
-        n_init = self._resolve_n_init(init_kind, init if init_kind == "method" else None)
-        dtype = compute_dtype(X.dtype)
 
-        if init_kind == "file":
-            init = check_centers(read_centroids(init), n_clusters, n_features, dtype,
-                                 source=os.fspath(init))
-        elif init_kind == "array":
-            init = check_centers(init, n_clusters, n_features, dtype)
 
         mean, var, lo, hi = column_stats(X)
         tol = float(np.mean(var) * self.tol) if self.tol else 0.0
@@ -563,20 +574,9 @@ callable, default="k-means++"
         """
         from pixelmeans.cluster.minibatch import MiniBatchState, converged, minibatch_step
 
-        init_kind, init = self._check_params()
-        X = _validate_data(self, X, reset=True, dtype=DATA_DTYPES, order="C",
-                           accept_sparse=False)
+        X, sample_weight, init_kind, init, n_init, dtype = self._check_fit_data(X, sample_weight)
         n_samples, n_features = X.shape
         n_clusters = int(self.n_clusters)
-        check_n_clusters_vs_samples(n_clusters, n_samples)
-        sample_weight = check_sample_weight(sample_weight, n_samples)
-        n_init = self._resolve_n_init(init_kind, init if init_kind == "method" else None)
-        dtype = compute_dtype(X.dtype)
-        if init_kind == "file":
-            init = check_centers(read_centroids(init), n_clusters, n_features, dtype,
-                                 source=os.fspath(init))
-        elif init_kind == "array":
-            init = check_centers(init, n_clusters, n_features, dtype)
         random_state = check_random_state(self.random_state)
         batch_size = min(int(self.batch_size), n_samples)
         mean, var, lo, hi = column_stats(X)
