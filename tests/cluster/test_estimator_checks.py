@@ -13,7 +13,7 @@ Written-down exclusions (the checks are run and expected to fail, xfail):
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from pixelmeans import KMeans
+from pixelmeans import KMeans, MiniBatchKMeans
 
 ESTIMATORS = [
     # scikit-learn's own test parameters for KMeans
@@ -22,6 +22,9 @@ ESTIMATORS = [
     KMeans(n_clusters=2, init="random", empty_clusters="drop", record_history=True,
            max_iter=5),
     KMeans(n_clusters=2, init="random-points", empty_clusters="keep", n_init=3),
+    # scikit-learn's own test parameters for MiniBatchKMeans
+    MiniBatchKMeans(n_clusters=2, n_init=2, max_iter=5, batch_size=10),
+    MiniBatchKMeans(n_clusters=2, init="k-means||", n_init=1, max_iter=5),
 ]
 
 EXPECTED_FAILURES = {

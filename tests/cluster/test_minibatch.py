@@ -93,6 +93,11 @@ def test_minibatch_api():
         pf.partial_fit(X[s:s + 200])
     assert pf.n_steps_ == 10 and pf.cluster_centers_.shape == (5, 4)
     assert MiniBatchKMeans(5, random_state=0).fit(X).inertia_ < 2 * km.inertia_
+    # partial_fit after fit goes on from the fitted centres
+    steps, before = km.n_steps_, km.cluster_centers_.copy()
+    km.partial_fit(X[:200])
+    assert km.n_steps_ == steps + 1
+    assert np.abs(km.cluster_centers_ - before).max() < 0.5
 
 
 @pytest.mark.parametrize("params,message", [

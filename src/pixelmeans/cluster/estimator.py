@@ -612,6 +612,8 @@ callable, default="k-means++"
 
         self.cluster_centers_ = state.centers.astype(dtype)
         self._n_features_out = n_clusters
+        # partial_fit after fit goes on from here, as in scikit-learn
+        self._state, self._random_state = state, random_state
         self.n_steps_ = int(state.n_steps)
         self.n_iter_ = int(np.ceil(state.n_steps * batch_size / n_samples))
         if self.compute_labels:
