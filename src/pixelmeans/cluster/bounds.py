@@ -57,9 +57,9 @@ from pixelmeans.cluster.kernels import (
     _shift_row_only,
     block_bounds,
     center_norms,
-    chunk_rows,
     dot_error_coef,
     exact_sqdist,
+    hold_data,
     n_blocks,
 )
 
@@ -474,15 +474,9 @@ class BoundedKernel:
     name = "bounded"
 
     def __init__(self, X, sample_weight, shift, n_clusters, dtype, n_groups=None):
-        self.X = X
-        self.sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
-        self.dtype = np.dtype(dtype)
-        self.shift = np.ascontiguousarray(shift, dtype=self.dtype)
-        n, d = X.shape
-        self.chunk = chunk_rows(d, self.dtype.itemsize)
-        self.err_coef = dot_error_coef(d, self.dtype)
+        hold_data(self, X, sample_weight, shift, dtype)
+        n = X.shape[0]
         self.n_groups_param = n_groups
-        self.sqdist = np.zeros(n)
         self.xsq = np.zeros(n)
         self.upper = np.zeros(n, dtype=np.float32)
         self.gemm_ratio = GEMM_RATIO

@@ -64,6 +64,17 @@ def _is_same_clustering(labels1, labels2) -> bool:
     return np.unique(pairs // k2).size == pairs.size
 
 
+def _read_init(init_kind, init, n_clusters, n_features, dtype):
+    """Initial centres given as a CSV path or an array, checked as
+    ``(n_clusters, n_features)`` in ``dtype``; a method name or callable is returned as is."""
+    if init_kind == "file":
+        return check_centers(read_centroids(init), n_clusters, n_features, dtype,
+                             source=os.fspath(init))
+    if init_kind == "array":
+        return check_centers(init, n_clusters, n_features, dtype)
+    return init
+
+
 class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
     """K-means clustering that behaves as scikit-learn's and can remember its steps.
 
@@ -260,11 +271,7 @@ callable, default="k-means++"
         sample_weight = check_sample_weight(sample_weight, n_samples)
         n_init = self._resolve_n_init(init_kind, init if init_kind == "method" else None)
         dtype = compute_dtype(X.dtype)
-        if init_kind == "file":
-            init = check_centers(read_centroids(init), n_clusters, n_features, dtype,
-                                 source=os.fspath(init))
-        elif init_kind == "array":
-            init = check_centers(init, n_clusters, n_features, dtype)
+        init = _read_init(init_kind, init, n_clusters, n_features, dtype)
         return X, sample_weight, init_kind, init, n_init, dtype
 
     def _check_test_data(self, X):
@@ -645,11 +652,7 @@ callable, default="k-means++"
             n_clusters = int(self.n_clusters)
             check_n_clusters_vs_samples(n_clusters, X.shape[0])
             self._random_state = check_random_state(self.random_state)
-            if init_kind == "file":
-                init = check_centers(read_centroids(init), n_clusters, X.shape[1], dtype,
-                                     source=os.fspath(init))
-            elif init_kind == "array":
-                init = check_centers(init, n_clusters, X.shape[1], dtype)
+            init = _read_init(init_kind, init, n_clusters, X.shape[1], dtype)
             mean, _, lo, hi = column_stats(X)
             shift = round_shift(mean, np.maximum(np.abs(lo), np.abs(hi)), dtype)
             centers = self._initial_centers(X, sample_weight, init_kind, init,

@@ -529,6 +529,19 @@ class StepSums:
         self.weight_sums = weight_sums
 
 
+def hold_data(kernel, X, sample_weight, shift, dtype) -> None:
+    """Set what every step kernel holds: the data (never copied), the weights, the
+    shift, the chunking, the dot-product error bar and the per-point squared
+    distances. Shared by :class:`LloydKernel` and the bounded kernels."""
+    kernel.X = X
+    kernel.sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
+    kernel.dtype = np.dtype(dtype)
+    kernel.shift = np.ascontiguousarray(shift, dtype=kernel.dtype)
+    kernel.chunk = chunk_rows(X.shape[1], kernel.dtype.itemsize)
+    kernel.err_coef = dot_error_coef(X.shape[1], kernel.dtype)
+    kernel.sqdist = np.zeros(X.shape[0])
+
+
 class LloydKernel:
     """The exhaustive (Lloyd) step kernel: every point against every centre, each step.
 
@@ -558,14 +571,7 @@ class LloydKernel:
     """
 
     def __init__(self, X, sample_weight, shift, n_clusters, dtype):
-        self.X = X
-        self.sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
-        self.dtype = np.dtype(dtype)
-        self.shift = np.ascontiguousarray(shift, dtype=self.dtype)
-        n, d = X.shape
-        self.chunk = chunk_rows(d, self.dtype.itemsize)
-        self.err_coef = dot_error_coef(d, self.dtype)
-        self.sqdist = np.zeros(n)
+        hold_data(self, X, sample_weight, shift, dtype)
         self._alloc(n_clusters)
 
     def _alloc(self, k):
