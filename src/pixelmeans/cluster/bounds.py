@@ -99,6 +99,27 @@ def _store_down(v):  # pragma: no cover
     return np.float32(v)
 
 
+@njit(cache=True)
+def _moved_lower(lower_row, gdrift, glow):  # pragma: no cover
+    """The point's group lower bounds after the groups moved, into ``glow``; returns
+    the smallest (float64, the bounds are stored in float32)."""
+    glb = np.inf
+    for g in range(lower_row.shape[0]):
+        v = np.float64(lower_row[g]) - gdrift[g]
+        glow[g] = v
+        if v < glb:
+            glb = v
+    return glb
+
+
+@njit(cache=True)
+def _store_bounds(upper, lower_row, i, u, glow):  # pragma: no cover
+    """Keep the moved bounds of a point whose label they decided, rounded outwards."""
+    upper[i] = _store_up(u)
+    for g in range(lower_row.shape[0]):
+        lower_row[g] = _store_down(glow[g])
+
+
 @njit(cache=True, fastmath=_FASTMATH)
 def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, drift, gdrift,
                    half_sep, group_of, gstart, gmembers, xsq, upper, lower, labels, dsums, dw,
@@ -142,17 +163,10 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
                 continue
             a = labels[i]
             u = np.float64(upper[i]) + drift[a]
-            glb = np.inf
-            for g in range(G):
-                v = np.float64(lower[i, g]) - gdrift[g]
-                glow[g] = v
-                if v < glb:
-                    glb = v
+            glb = _moved_lower(lower[i], gdrift, glow)
             thr = glb if glb > half_sep[a] else half_sep[a]
             if u < thr:
-                upper[i] = _store_up(u)
-                for g in range(G):
-                    lower[i, g] = _store_down(glow[g])
+                _store_bounds(upper, lower[i], i, u, glow)
                 continue
             act[n_act] = i
             n_act += 1
@@ -242,17 +256,10 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
                 ra = 2.0 * err_coef * xn * cnorm[a] + _REL_SLACK * csq[a] + slack
                 n_dots += 1
                 u = np.sqrt(ea + ra)
-                glb = np.inf
-                for g in range(G):
-                    v = np.float64(lower[i, g]) - gdrift[g]
-                    glow[g] = v
-                    if v < glb:
-                        glb = v
+                glb = _moved_lower(lower[i], gdrift, glow)
                 thr = glb if glb > half_sep[a] else half_sep[a]
                 if u < thr:
-                    upper[i] = _store_up(u)
-                    for g in range(G):
-                        lower[i, g] = _store_down(glow[g])
+                    _store_bounds(upper, lower[i], i, u, glow)
                     continue
                 nc = 1
                 cj[0] = a
