@@ -116,6 +116,18 @@ def _shift_row_only(x, shift, out):  # pragma: no cover
 
 
 @njit(cache=True, fastmath=_FASTMATH)
+def _shifted_dots(X, s, m, shift, buf, xsq, centers_t, dots):  # pragma: no cover
+    """Rows ``s:s+m`` of X shifted into ``buf`` (squared norms into ``xsq``) and their
+    dot products with every centre into ``dots[:m]``: one gemm per chunk."""
+    for i in range(m):
+        xsq[i] = _shift_row(X[s + i], shift, buf[i])
+    if m == buf.shape[0]:
+        np.dot(buf, centers_t, dots)
+    else:
+        dots[:m] = np.dot(buf[:m], centers_t)
+
+
+@njit(cache=True, fastmath=_FASTMATH)
 def _sqdist_row(a, b):  # pragma: no cover
     """||a - b||^2 with float64 differences and accumulation."""
     acc = 0.0
@@ -234,12 +246,7 @@ def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, la
         weight_sums[:] = 0.0
     for s in range(r0, r1, chunk):
         m = min(r1, s + chunk) - s
-        for i in range(m):
-            xsq[i] = _shift_row(X[s + i], shift, buf[i])
-        if m == chunk:
-            np.dot(buf, centers_t, dots)
-        else:
-            dots[:m] = np.dot(buf[:m], centers_t)
+        _shifted_dots(X, s, m, shift, buf, xsq, centers_t, dots)
         for i in range(m):
             lab = nearest_of_row(buf[i], np.sqrt(xsq[i]), dots[i], centers, csq, cnorm,
                                  err_coef)
@@ -275,12 +282,7 @@ def _sqdist_block(X, shift, centers_t, centers_sqnorm, out, r0, r1, chunk):  # p
     xsq = np.empty(chunk)
     for s in range(r0, r1, chunk):
         m = min(r1, s + chunk) - s
-        for i in range(m):
-            xsq[i] = _shift_row(X[s + i], shift, buf[i])
-        if m == chunk:
-            np.dot(buf, centers_t, dots)
-        else:
-            dots[:m] = np.dot(buf[:m], centers_t)
+        _shifted_dots(X, s, m, shift, buf, xsq, centers_t, dots)
         for i in range(m):
             for j in range(k):
                 v = xsq[i] + centers_sqnorm[j] - 2.0 * dots[i, j]
