@@ -170,3 +170,22 @@ def test_no_warning_on_a_normal_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         KMeans(3, random_state=0).fit(X)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("row", [0, 12345, -1])
+def test_predict_finds_nan_anywhere_in_a_large_array(dtype, row):
+    # predict leaves the finiteness check to its kernel pass: a bad value in any
+    # block (parallel path) must still raise scikit-learn's error.
+    rng = np.random.default_rng(0)
+    big = rng.random((20000, 40)).astype(dtype)
+    km = KMeans(5, random_state=0, n_init=1, max_iter=5).fit(big[:2000])
+    big[row, 17] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        km.predict(big)
+
+
+def test_predict_refuses_values_whose_squares_overflow():
+    km = KMeans(3, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="too large"):
+        km.predict(X.astype(np.float64) * 1e160)

@@ -124,3 +124,17 @@ def test_same_result_whatever_the_number_of_threads(monkeypatch):
         assert_array_equal(km.cluster_centers_, results[0].cluster_centers_)
         assert_array_equal(km.labels_, results[0].labels_)
         assert km.inertia_ == results[0].inertia_
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_labels_inertia_marks_rows_that_are_not_finite(bad):
+    rng = np.random.default_rng(3)
+    X = rng.random((300, 7)).astype(np.float32)
+    C = X[:4].copy()
+    expect = K.labels_inertia(X, C, return_inertia=False)
+    X[[5, 299], [0, 6]] = bad
+    got = K.labels_inertia(X, C, return_inertia=False)
+    assert got[5] == -1 and got[299] == -1
+    keep = np.ones(300, bool)
+    keep[[5, 299]] = False
+    assert_array_equal(got[keep], expect[keep])

@@ -14,7 +14,7 @@ from pixelmeans.errors import InputError
 DATA_DTYPES = [np.float64, np.float32, np.uint8]
 
 # scikit-learn 1.6 renamed force_all_finite to ensure_all_finite.
-_FINITE = ("ensure_all_finite" if "ensure_all_finite" in inspect.signature(check_array).parameters
+FINITE_KEYWORD = ("ensure_all_finite" if "ensure_all_finite" in inspect.signature(check_array).parameters
            else "force_all_finite")
 
 
@@ -25,7 +25,7 @@ def check_data(X, *, name: str = "X") -> np.ndarray:
     numbers are converted to float64. Sparse input is refused.
     """
     return check_array(X, dtype=DATA_DTYPES, order="C", accept_sparse=False,
-                       input_name=name, **{_FINITE: True})
+                       input_name=name, **{FINITE_KEYWORD: True})
 
 
 def check_int(value, name: str, low: int, high: int | None = None) -> int:
@@ -88,7 +88,7 @@ def check_centers(centers, n_clusters: int, n_features: int, dtype, *, source: s
     prefix = "" if source == "init" else f"{source}: "
     try:
         arr = check_array(centers, dtype=dtype, order="C", copy=True, ensure_min_samples=0,
-                          ensure_min_features=0, input_name="init", **{_FINITE: True})
+                          ensure_min_features=0, input_name="init", **{FINITE_KEYWORD: True})
     except ValueError as exc:
         raise InputError(f"{prefix}{exc}") from exc
     if arr.shape[0] != n_clusters:

@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.cluster._validation import (
     DATA_DTYPES,
+    FINITE_KEYWORD,
     check_centers,
     check_int,
     check_n_clusters_vs_samples,
@@ -274,9 +275,9 @@ callable, default="k-means++"
         init = _read_init(init_kind, init, n_clusters, n_features, dtype)
         return X, sample_weight, init_kind, init, n_init, dtype
 
-    def _check_test_data(self, X):
+    def _check_test_data(self, X, *, check_finite=True):
         return _validate_data(self, X, reset=False, dtype=DATA_DTYPES, order="C",
-                              accept_sparse=False)
+                              accept_sparse=False, **{FINITE_KEYWORD: check_finite})
 
     # --------------------------------------------------------------------- fit
 
@@ -408,8 +409,14 @@ callable, default="k-means++"
             Rows of ``cluster_centers_``; the first one on exact ties.
         """
         check_is_fitted(self)
-        X = self._check_test_data(X)
-        return labels_inertia(X, self.cluster_centers_, return_inertia=False)
+        # The kernel reads every value anyway and marks rows with NaN or infinity
+        # (label -1): one pass over X instead of a finiteness check and then the work.
+        X = self._check_test_data(X, check_finite=False)
+        labels = labels_inertia(X, self.cluster_centers_, return_inertia=False)
+        if labels.size and labels.min() < 0:
+            self._check_test_data(X)  # raises scikit-learn's error naming NaN or infinity
+            raise InputError("X: values too large, their squared norms overflow float64")
+        return labels
 
     def transform(self, X):
         """Euclidean distances of every sample to every centroid.

@@ -148,7 +148,7 @@ def _kmeans_plusplus(X, n_clusters, sample_weight, random_state, shift, n_local_
 
     for c in range(1, n_clusters):
         rand_vals = random_state.uniform(size=n_local_trials) * state.potential
-        candidate_ids = np.searchsorted(np.cumsum(sample_weight * state.dist), rand_vals)
+        candidate_ids = np.searchsorted(state.cumulative, rand_vals)
         np.clip(candidate_ids, None, n_samples - 1, out=candidate_ids)
         candidates_pot = state.try_candidates(candidate_ids.astype(np.int64))
         best = int(np.argmin(candidates_pot))

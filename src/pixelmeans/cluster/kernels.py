@@ -248,6 +248,10 @@ def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, la
         m = min(r1, s + chunk) - s
         _shifted_dots(X, s, m, shift, buf, xsq, centers_t, dots)
         for i in range(m):
+            if not np.isfinite(xsq[i]):  # NaN or infinity in the row: no nearest centre
+                n_changed += labels[s + i] != -1
+                labels[s + i] = -1
+                continue
             lab = nearest_of_row(buf[i], np.sqrt(xsq[i]), dots[i], centers, csq, cnorm,
                                  err_coef)
             if labels[s + i] != lab:
@@ -484,7 +488,9 @@ def labels_inertia(X: np.ndarray, centers: np.ndarray, sample_weight: np.ndarray
     Returns
     -------
     labels : ndarray of shape (n_samples,), dtype int32
-        Index of the nearest centre (the first one on exact ties).
+        Index of the nearest centre (the first one on exact ties); -1 for a row whose
+        squared norm is not finite (NaN or infinity in it), so that a caller can
+        leave the finiteness check of ``X`` to this one pass over the data.
     inertia : float
         ``sum(w * ||x - c_label||^2)``, accumulated in float64. Only if
         ``return_inertia``.

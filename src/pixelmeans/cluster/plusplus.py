@@ -78,7 +78,7 @@ def _trial_block(X, Z, weights, cands, zc, cc2, nearest, dist, new_dist, gains, 
                 continue
             if p:
                 # A plain loop over all p directions: it vectorises, an early exit
-                # would not.
+                # would not (nor does a split into two loops: measured slower).
                 lb = np.float32(0.0)
                 for q in range(p):
                     v = Z[i, q] - zc[t, q]
@@ -102,18 +102,19 @@ def _trial_parallel(X, Z, weights, cands, zc, cc2, nearest, dist, new_dist, gain
 
 
 @njit(cache=True)
-def _accept(new_dist, t, label, nearest, dist, weights, pot, bounds):  # pragma: no cover
-    # Move candidate t's distances into dist/nearest and sum the new potential per
-    # block. O(n) and memory-bound: one thread (a parallel launch costs more here).
-    for b in range(bounds.shape[0] - 1):
-        acc = 0.0
-        for i in range(bounds[b], bounds[b + 1]):
-            e = new_dist[i, t]
-            if e < dist[i]:
-                dist[i] = e
-                nearest[i] = label
-            acc += weights[i] * dist[i]
-        pot[b] = acc
+def _accept(new_dist, t, label, nearest, dist, weights, cumulative):  # pragma: no cover
+    # Move candidate t's distances into dist/nearest and keep the running sum of the
+    # weighted distances (what the next draw searches; its last value is the
+    # potential). O(n), memory-bound and sequential: one thread, no fast-math, so
+    # the sum is np.cumsum's, whatever the thread count.
+    acc = 0.0
+    for i in range(dist.shape[0]):
+        e = new_dist[i, t]
+        if e < dist[i]:
+            dist[i] = e
+            nearest[i] = label
+        acc += weights[i] * dist[i]
+        cumulative[i] = acc
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
@@ -191,6 +192,9 @@ class PlusPlusState:
         first).
     potential : float
         ``sum(w * dist)``.
+    cumulative : ndarray of shape (n_samples,), dtype float64
+        Running sum of ``w * dist`` (``np.cumsum``'s, bit for bit): where the next
+        draw searches.
     n_computed : int
         Point-candidate distances computed so far (the rest were skipped).
 
@@ -221,7 +225,7 @@ class PlusPlusState:
         self.bounds = np.linspace(0, n, nb + 1).astype(np.int64)
         self._gains = np.zeros((nb, max(1, n_trials)))
         self._counts = np.zeros((nb, 1), dtype=np.int64)
-        self._pot = np.zeros(nb)
+        self.cumulative = np.zeros(n)
         self.potential = float("inf")
         self.n_computed = 0
 
@@ -273,5 +277,5 @@ class PlusPlusState:
         self.centers[label] = self._cands[t]
         self.n_chosen += 1
         _accept(self._new_dist_view, t, label, self.nearest, self.dist, self.weights,
-                self._pot, self.bounds)
-        self.potential = float(self._pot.sum())
+                self.cumulative)
+        self.potential = float(self.cumulative[-1]) if len(self.cumulative) else 0.0
