@@ -30,6 +30,19 @@ def as_pixel_matrix(X, *, name: str = "X") -> np.ndarray:
     return X
 
 
+def pixel_matrix(X, *, deskew: bool = False, image_shape=None, name: str = "X") -> np.ndarray:
+    """:func:`as_pixel_matrix`, the images deskewed first when ``deskew`` (see
+    :mod:`pixelmeans.features.deskew`; uint8 stays uint8)."""
+    X = np.asarray(X)
+    flat = as_pixel_matrix(X, name=name)
+    if not deskew:
+        return flat
+    from pixelmeans.features.deskew import deskew as deskew_images
+    from pixelmeans.features.deskew import image_shape_of
+
+    return deskew_images(flat, image_shape_of(X, image_shape))
+
+
 def to_unit_float32(X) -> np.ndarray:
     """Pixels as float32 ``(n, d)``: uint8 is divided by 255; floats are taken as given.
 

@@ -7,7 +7,7 @@ import importlib.util
 import numpy as np
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import as_pixel_matrix, check_features, to_unit_float32
+from pixelmeans.features._base import as_pixel_matrix, check_features, pixel_matrix, to_unit_float32
 from pixelmeans.features.aeumap import AEUMAP
 from pixelmeans.features.autoencoder import AutoencoderFeatures
 
@@ -31,7 +31,8 @@ def reconstructions(ae, X, n: int = 10, random_state=0):
     ``X``: ``(N, d)`` or ``(N, h, w)`` pixels, uint8 or float. ``n`` images are drawn
     without replacement with ``random_state`` (all of them when N ≤ n).
     Returns ``(orig, recon)``: two float32 arrays in [0, 1] with the layout of ``X``,
-    ``(n, d)`` or ``(n, h, w)``.
+    ``(n, d)`` or ``(n, h, w)``. An autoencoder that deskews its input shows the
+    deskewed images as originals: that is what it was asked to reconstruct.
     """
     ae = _autoencoder_of(ae)
     X = np.asarray(X)
@@ -40,7 +41,8 @@ def reconstructions(ae, X, n: int = 10, random_state=0):
     if n < 1:
         raise InputError(f"reconstructions: n must be ≥ 1, got {n}")
     idx = np.arange(N) if N <= n else np.sort(np.random.default_rng(random_state).choice(N, n, replace=False))
-    orig = to_unit_float32(flat[idx])
+    orig = to_unit_float32(pixel_matrix(flat[idx], deskew=ae.deskew, image_shape=ae.image_shape
+                                        or (X.shape[1:] if X.ndim == 3 else None)))
     recon = ae.decode(ae.transform(flat[idx]))
     if X.ndim == 3:
         orig, recon = orig.reshape(-1, *X.shape[1:]), recon.reshape(-1, *X.shape[1:])

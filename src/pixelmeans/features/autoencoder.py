@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import as_pixel_matrix, check_features, check_n_features
+from pixelmeans.features._base import check_features, check_n_features, pixel_matrix
 from pixelmeans.features._deps import require_torch
 
 _DEFAULT_HIDDEN = {"mlp": (500, 500, 2000), "conv": (32, 64, 128)}
@@ -184,8 +184,11 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         and target), so that codes of slightly moved digits are close. 0 and 0 turn it
         off (needed for data that are not images).
     image_shape : (h, w) or None
-        Needed by ``conv`` and by augmentation when the images are not square and come
-        flattened; default: the ``(h, w)`` of a 3-D input, else square from d.
+        Needed by ``conv``, augmentation and deskewing when the images are not square
+        and come flattened; default: the ``(h, w)`` of a 3-D input, else square from d.
+    deskew : bool, default False
+        Deskew and centre every image first (:mod:`pixelmeans.features.deskew`), in
+        ``fit`` and ``transform`` alike.
     device : "auto", "cpu", "cuda", ...
         "auto" trains on a GPU when PyTorch sees one, else on the CPU.
     random_state : int, default 0
@@ -217,6 +220,7 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         shift: int = 3,
         rotation: float = 10.0,
         image_shape=None,
+        deskew: bool = False,
         device: str = "auto",
         random_state: int = 0,
         n_threads=None,
@@ -233,6 +237,7 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         self.shift = shift
         self.rotation = rotation
         self.image_shape = image_shape
+        self.deskew = deskew
         self.device = device
         self.random_state = random_state
         self.n_threads = n_threads
@@ -295,7 +300,7 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         from tqdm.auto import tqdm
 
         input_shape = np.shape(X)[1:] if np.ndim(X) == 3 else None
-        X = as_pixel_matrix(X)
+        X = pixel_matrix(X, deskew=self.deskew, image_shape=self.image_shape)
         n, d = X.shape
         hidden, shape = self._check_params(d, input_shape)
         device = _resolve_device(torch, self.device)
@@ -366,7 +371,7 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Encode pixels ``(n, d)`` (uint8 or float) → float32 codes ``(n, D)``."""
-        X = as_pixel_matrix(X)
+        X = pixel_matrix(X, deskew=self.deskew, image_shape=self.image_shape)
         check_n_features(self, X)
         if X.dtype != np.uint8:
             X = X.astype(np.float32, copy=False)

