@@ -177,12 +177,14 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
     noise : float, default 0.0
         Standard deviation of Gaussian noise added to the inputs during training
         (a denoising autoencoder); the target stays the clean image.
-    shift, rotation : int, float, default 3, 10.0
+    shift, rotation : int, float or None, default None
         Data augmentation while training (as in DEC-DA: shifts of about 10% of the
         side, turns of 10 degrees): every image of a batch is moved by up to ``shift``
         pixels and turned by up to ``rotation`` degrees (the moved image is both input
         and target), so that codes of slightly moved digits are close. 0 and 0 turn it
-        off (needed for data that are not images).
+        off (needed for data that are not images). None: 3 and 10 without ``deskew``,
+        0 and 0 with it (deskewed images are already centred and upright; moving them
+        again would undo that).
     image_shape : (h, w) or None
         Needed by ``conv``, augmentation and deskewing when the images are not square
         and come flattened; default: the ``(h, w)`` of a 3-D input, else square from d.
@@ -217,8 +219,8 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         lr: float = 1e-3,
         schedule: str = "cosine",
         noise: float = 0.0,
-        shift: int = 3,
-        rotation: float = 10.0,
+        shift=None,
+        rotation=None,
         image_shape=None,
         deskew: bool = False,
         device: str = "auto",
@@ -253,13 +255,14 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
             raise InputError("autoencoder: epochs must be ≥ 0 and batch_size ≥ 1")
         if self.schedule not in ("cosine", "constant"):
             raise InputError(f"autoencoder: schedule must be 'cosine' or 'constant', got {self.schedule!r}")
-        if int(self.shift) < 0 or float(self.rotation) < 0 or float(self.noise) < 0:
+        shift, rotation = self._augmentation()
+        if shift < 0 or rotation < 0 or float(self.noise) < 0:
             raise InputError("autoencoder: noise, shift and rotation must be ≥ 0")
         hidden = tuple(self.hidden) if self.hidden is not None else _DEFAULT_HIDDEN[self.arch]
         if self.arch == "conv" and len(hidden) != 3:
             raise InputError(f"autoencoder: conv needs three channel counts, got {hidden}")
         shape = None
-        if self.arch == "conv" or self.shift or self.rotation:
+        if self.arch == "conv" or shift or rotation:
             if self.image_shape is not None:
                 shape = tuple(int(s) for s in self.image_shape)
             elif input_shape is not None:
@@ -273,6 +276,12 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
             if shape[0] * shape[1] != d:
                 raise InputError(f"autoencoder: image_shape {shape} does not have {d} pixels")
         return hidden, shape
+
+    def _augmentation(self) -> tuple[int, float]:
+        """``(shift, rotation)`` with the defaults of ``None`` filled in."""
+        shift = (0 if self.deskew else 3) if self.shift is None else int(self.shift)
+        rotation = (0.0 if self.deskew else 10.0) if self.rotation is None else float(self.rotation)
+        return shift, rotation
 
     def _seed(self) -> int:
         rs = self.random_state
@@ -318,7 +327,8 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
                     opt, lambda step: 0.5 * (1.0 + math.cos(math.pi * min(step, total_steps) / total_steps)))
             else:
                 sched = None
-            augment = bool(self.shift or self.rotation)
+            shift, rotation = self._augmentation()
+            augment = bool(shift or rotation)
             losses = []
             bar = tqdm(range(int(self.epochs)), desc="autoencoder", unit="epoch",
                        disable=self._show_progress(), file=sys.stderr, leave=False)
@@ -329,7 +339,7 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
                 for start in range(0, n, bs):
                     xb = self._batch_to_float(torch, data[perm[start:start + bs]])
                     if augment:
-                        xb = _augment(torch, xb, shape, int(self.shift), float(self.rotation), noise_gen)
+                        xb = _augment(torch, xb, shape, shift, rotation, noise_gen)
                     inp = xb
                     if self.noise:
                         inp = xb + float(self.noise) * torch.randn(xb.shape, generator=noise_gen, device=device)
