@@ -112,3 +112,12 @@ def test_a_saved_deskewing_embedding_deskews_when_reloaded(tmp_path, tiny):
     u = load_features(tmp_path / "d.pmfeat")
     assert u.deskew
     assert_array_equal(u.transform(tiny), t.transform(tiny))
+
+
+def test_autoencoder_augments_raw_images_but_not_deskewed_ones():
+    from pixelmeans.features import AutoencoderFeatures
+
+    assert AutoencoderFeatures()._augmentation() == (3, 10.0)
+    assert AutoencoderFeatures(deskew=True)._augmentation() == (0, 0.0)
+    assert AutoencoderFeatures(deskew=True, shift=2)._augmentation() == (2, 0.0)
+    assert AutoencoderFeatures(rotation=0)._augmentation() == (3, 0.0)
