@@ -8,7 +8,7 @@ The issue's targets (on the project's 2-core machine): MNIST ``ae+umap`` mean Hu
 accuracy >= 0.98 and NMI >= 0.94 at <= 600 s wall per seed; Fashion-MNIST >= 0.68.
 
     .venv/bin/python benchmarks/bench_features.py [--datasets mnist fashion-mnist]
-        [--features pixels pca autoencoder umap ae+umap deskew+ae+umap] [--seeds 0 1 2]
+        [--features pixels deskew+pixels pca autoencoder umap ae+umap deskew+ae+umap] [--seeds 0 1 2]
         [--set key=value ...] [--out FILE]
 
 Results are merged into the JSON file (default ``benchmarks/results/features-<date>.json``)
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
-FEATURES = ("pixels", "pca", "autoencoder", "umap", "ae+umap", "deskew+ae+umap")
+FEATURES = ("pixels", "deskew+pixels", "pca", "autoencoder", "umap", "ae+umap", "deskew+ae+umap")
 
 
 def parse_value(text: str):
