@@ -40,10 +40,9 @@ from pixelmeans.cluster.io import read_centroids
 from pixelmeans.cluster.kernels import (
     KERNELS,
     choose_kernel,
-    column_stats,
     compute_dtype,
+    data_shift,
     labels_inertia,
-    round_shift,
     squared_distances,
 )
 from pixelmeans.cluster.lloyd import kmeans_single
@@ -306,9 +305,8 @@ callable, default="k-means++"
         n_clusters = int(self.n_clusters)
 
 
-        mean, var, lo, hi = column_stats(X)
+        shift, var, lo, hi = data_shift(X, dtype)
         tol = float(np.mean(var) * self.tol) if self.tol else 0.0
-        shift = round_shift(mean, np.maximum(np.abs(lo), np.abs(hi)), dtype)
         random_state = check_random_state(self.random_state)
         kernel = choose_kernel(self.algorithm, n_clusters, n_features, n_samples)
 
@@ -593,9 +591,8 @@ callable, default="k-means++"
         n_clusters = int(self.n_clusters)
         random_state = check_random_state(self.random_state)
         batch_size = min(int(self.batch_size), n_samples)
-        mean, var, lo, hi = column_stats(X)
+        shift, var, lo, hi = data_shift(X, dtype)
         tol = float(np.mean(var) * self.tol) if self.tol else 0.0
-        shift = round_shift(mean, np.maximum(np.abs(lo), np.abs(hi)), dtype)
 
         init_size = self.init_size if self.init_size is not None else 3 * batch_size
         init_size = min(max(int(init_size), 3 * n_clusters), n_samples)
@@ -660,8 +657,7 @@ callable, default="k-means++"
             check_n_clusters_vs_samples(n_clusters, X.shape[0])
             self._random_state = check_random_state(self.random_state)
             init = _read_init(init_kind, init, n_clusters, X.shape[1], dtype)
-            mean, _, lo, hi = column_stats(X)
-            shift = round_shift(mean, np.maximum(np.abs(lo), np.abs(hi)), dtype)
+            shift, _, lo, hi = data_shift(X, dtype)
             centers = self._initial_centers(X, sample_weight, init_kind, init,
                                             self._random_state, dtype, shift, lo, hi)
             self._state = MiniBatchState(np.array(centers, dtype=np.float64),

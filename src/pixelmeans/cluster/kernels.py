@@ -409,6 +409,17 @@ def round_shift(mean: np.ndarray, scale: np.ndarray, dtype) -> np.ndarray:
     return (np.round(np.asarray(mean, dtype=np.float64) / q) * q).astype(dtype)
 
 
+def data_shift(X: np.ndarray, dtype):
+    """The shift a fit subtracts from ``X``: its column means, rounded by
+    :func:`round_shift` to the scale of each column.
+
+    Returns ``(shift, var, minimum, maximum)``: the shift in ``dtype`` and the
+    per-feature statistics of :func:`column_stats` it came from (float64).
+    """
+    mean, var, lo, hi = column_stats(X)
+    return round_shift(mean, np.maximum(np.abs(lo), np.abs(hi)), dtype), var, lo, hi
+
+
 def default_shift(centers: np.ndarray, dtype) -> np.ndarray:
     """The shift used outside fitting: the (rounded) mean of the centres, in ``dtype``.
 
