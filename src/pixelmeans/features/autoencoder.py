@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import check_features, check_n_features, pixel_matrix
+from pixelmeans.features._base import check_features, check_n_features, image_shape_of, pixel_matrix
 from pixelmeans.features._deps import require_torch
 
 _DEFAULT_HIDDEN = {"mlp": (500, 500, 2000), "conv": (32, 64, 128)}
@@ -262,19 +262,8 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         if self.arch == "conv" and len(hidden) != 3:
             raise InputError(f"autoencoder: conv needs three channel counts, got {hidden}")
         shape = None
-        if self.arch == "conv" or shift or rotation:
-            if self.image_shape is not None:
-                shape = tuple(int(s) for s in self.image_shape)
-            elif input_shape is not None:
-                shape = tuple(int(s) for s in input_shape)
-            else:
-                side = math.isqrt(d)
-                if side * side != d:
-                    raise InputError(f"autoencoder: {d} pixels is not a square image; pass image_shape=(h, w) "
-                                     "(needed by arch='conv', shift and rotation)")
-                shape = (side, side)
-            if shape[0] * shape[1] != d:
-                raise InputError(f"autoencoder: image_shape {shape} does not have {d} pixels")
+        if self.arch == "conv" or shift or rotation:  # they need the images' (h, w)
+            shape = image_shape_of(d, self.image_shape, input_shape, who="autoencoder")
         return hidden, shape
 
     def _augmentation(self) -> tuple[int, float]:

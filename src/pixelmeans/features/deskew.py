@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from pixelmeans.errors import InputError
+from pixelmeans.features._base import image_shape_of
 
 
 @njit(cache=True)
@@ -82,24 +83,6 @@ def _deskew_all(images, out, to_uint8):  # pragma: no cover
         _deskew_one(images[i], out[i], to_uint8)
 
 
-def image_shape_of(X, image_shape=None) -> tuple[int, int]:
-    """``(h, w)`` of the images in ``X``: ``image_shape`` if given, else the last two axes
-    of a 3-D array, else the square side of ``X.shape[1]`` pixels."""
-    X = np.asarray(X)
-    if image_shape is not None:
-        shape = tuple(int(s) for s in image_shape)
-    elif X.ndim == 3:
-        shape = tuple(int(s) for s in X.shape[1:])
-    else:
-        side = math.isqrt(int(X.shape[1]))
-        if side * side != X.shape[1]:
-            raise InputError(f"deskew: {X.shape[1]} pixels is not a square image; pass image_shape=(h, w)")
-        shape = (side, side)
-    if len(shape) != 2 or shape[0] * shape[1] != int(np.prod(X.shape[1:])):
-        raise InputError(f"deskew: image_shape {shape} does not fit images of shape {X.shape[1:]}")
-    return shape
-
-
 def deskew(X, image_shape=None) -> np.ndarray:
     """Deskew and centre every image.
 
@@ -121,7 +104,8 @@ def deskew(X, image_shape=None) -> np.ndarray:
         raise InputError(f"deskew: expected images of shape (n, h, w) or (n, d), got shape {X.shape}")
     if not (X.dtype == np.uint8 or np.issubdtype(X.dtype, np.floating)):
         raise InputError(f"deskew: expected uint8 or float pixels, got dtype {X.dtype}")
-    h, w = image_shape_of(X, image_shape)
+    h, w = image_shape_of(int(np.prod(X.shape[1:])), image_shape,
+                          X.shape[1:] if X.ndim == 3 else None, who="deskew")
     images = np.ascontiguousarray(X.reshape(X.shape[0], h, w))
     to_uint8 = X.dtype == np.uint8
     out = np.empty(images.shape, dtype=np.uint8 if to_uint8 else np.float32)
