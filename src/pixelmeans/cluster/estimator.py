@@ -647,22 +647,21 @@ callable, default="k-means++"
         from pixelmeans.cluster.minibatch import MiniBatchState, minibatch_step
 
         first = not hasattr(self, "cluster_centers_")
-        init_kind, init = self._check_params()
-        X = _validate_data(self, X, reset=first, dtype=DATA_DTYPES, order="C",
-                           accept_sparse=False)
-        sample_weight = check_sample_weight(sample_weight, X.shape[0])
-        dtype = compute_dtype(X.dtype)
         if first:
+            X, sample_weight, init_kind, init, _, dtype = self._check_fit_data(X, sample_weight)
             n_clusters = int(self.n_clusters)
-            check_n_clusters_vs_samples(n_clusters, X.shape[0])
             self._random_state = check_random_state(self.random_state)
-            init = _read_init(init_kind, init, n_clusters, X.shape[1], dtype)
             shift, _, lo, hi = data_shift(X, dtype)
             centers = self._initial_centers(X, sample_weight, init_kind, init,
                                             self._random_state, dtype, shift, lo, hi)
             self._state = MiniBatchState(np.array(centers, dtype=np.float64),
                                          np.zeros(n_clusters))
             self.n_steps_ = 0
+        else:
+            self._check_params()
+            X = self._check_test_data(X)
+            sample_weight = check_sample_weight(sample_weight, X.shape[0])
+            dtype = compute_dtype(X.dtype)
         minibatch_step(X, sample_weight, self._state, self._random_state,
                        reassignment_ratio=float(self.reassignment_ratio), dtype=dtype)
         self.cluster_centers_ = self._state.centers.astype(dtype)

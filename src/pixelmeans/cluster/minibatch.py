@@ -20,7 +20,7 @@ Only the batch is copied (``batch_size x d``); the data is never converted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -55,7 +55,6 @@ class MiniBatchState:
     ewa_inertia_min: float | None = None
     no_improvement: int = 0
     n_steps: int = 0
-    history: list = field(default_factory=list)
 
 
 def _batch_sums(Xb, wb, labels, n_clusters):
