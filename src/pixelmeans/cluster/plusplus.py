@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from pixelmeans.cluster.kernels import _FASTMATH
+from pixelmeans.cluster.kernels import _FASTMATH, _shift_row_only
 
 __all__ = ["PlusPlusState"]
 
@@ -126,9 +126,15 @@ def _project_parallel(X, shift, V, Z, bounds):  # pragma: no cover
         for s in range(bounds[b], bounds[b + 1], 256):
             m = min(bounds[b + 1], s + 256) - s
             for i in range(m):
-                for j in range(d):
-                    buf[i, j] = X[s + i, j] - shift[j]
+                _shift_row_only(X[s + i], shift, buf[i])
             Z[s:s + m] = np.dot(buf[:m], V)
+
+
+def _row_blocks(n: int) -> np.ndarray:
+    """Block boundaries over ``n`` rows: a function of ``n`` only (never of the thread
+    count), so that partial results are reduced in the same order everywhere."""
+    nb = int(min(16, max(1, n // 2048)))
+    return np.linspace(0, n, nb + 1).astype(np.int64)
 
 
 def principal_projection(X, shift, dim):
@@ -164,8 +170,7 @@ def principal_projection(X, shift, dim):
     _, _, vt = np.linalg.svd(q.T @ sample, full_matrices=False)
     V = np.ascontiguousarray(vt[:dim].T)
     Z = np.empty((n, dim), dtype=np.float32)
-    nb = int(min(16, max(1, n // 2048)))
-    bounds = np.linspace(0, n, nb + 1).astype(np.int64)
+    bounds = _row_blocks(n)
     _project_parallel(X, np.asarray(shift, dtype=np.float32), V.astype(np.float32), Z, bounds)
     return Z, V
 
@@ -220,9 +225,8 @@ class PlusPlusState:
             self.Z, self.V = principal_projection(X, self.shift, PROJECTION_DIM)
         else:
             self.Z, self.V = np.zeros((n, 0), dtype=np.float32), np.zeros((d, 0))
-        # Blocks of rows: a function of n only (never of the thread count).
-        nb = int(min(16, max(1, n // 2048)))
-        self.bounds = np.linspace(0, n, nb + 1).astype(np.int64)
+        self.bounds = _row_blocks(n)
+        nb = len(self.bounds) - 1
         self._gains = np.zeros((nb, max(1, n_trials)))
         self._counts = np.zeros((nb, 1), dtype=np.int64)
         self.cumulative = np.zeros(n)
