@@ -18,11 +18,13 @@ is a contraction, ``||z_i - z_c|| <= ||x_i - c||``, so a candidate with
 (256 bytes a row for ``p = 64``, against 3 KB for an MNIST row), so most
 point-candidate pairs cost ``p`` multiply-adds instead of ``d``.
 
-The potential of a candidate is the current one minus the gains of the points it
-improves; the potential of the chosen candidate is then summed again from ``D``, so
-rounding does not build up over draws. Work is split into blocks that depend on the
-data shape only and gains are added in block order: the result does not depend on
-the number of threads.
+Every distance that is kept is rounded once from a float64 sum (a float32 sum
+first, and the float64 one only where the candidate may be closer), and each
+candidate's distances ``min(D_i, ||x_i - c||^2)`` are written out, ``T x n``, so that
+potentials and running sums are NumPy's, on the same operands as scikit-learn's: on
+float32 data the draws are scikit-learn's bit for bit. Rows are split into blocks
+that depend on the data shape only: the result does not depend on the number of
+threads.
 """
 
 from __future__ import annotations
@@ -61,19 +63,20 @@ def _sqdist_rows(x, c):  # pragma: no cover
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _trial_block(X, Z, weights, cands, zc, cc2, nearest, dist, new_dist, gains, r0, r1,
-                 counts):  # pragma: no cover
+def _trial_block(X, Z, cands, cands64, zc, cc2, nearest, dist, new_dist, r0, r1, exact_pass,
+                 slack, counts):  # pragma: no cover
+    # new_dist[t, i] = min(dist[i], ||x_i - c_t||^2), the distance rounded once to
+    # dist's dtype from a float64 sum: the value scikit-learn's float64 distances
+    # round to, so that its float32 potentials and cumulative sums come out bit for bit.
     T = cands.shape[0]
     p = Z.shape[1]
-    for t in range(T):
-        gains[t] = 0.0
     n_computed = 0
     for i in range(r0, r1):
         di = dist[i]
-        limit = di * (1.0 + _PRUNE_SLACK)
+        limit = np.float64(di) * (1.0 + _PRUNE_SLACK)
         a = nearest[i]
         for t in range(T):
-            new_dist[i, t] = di
+            new_dist[t, i] = di
             if cc2[a, t] > 4.0 * limit:
                 continue
             if p:
@@ -85,36 +88,35 @@ def _trial_block(X, Z, weights, cands, zc, cc2, nearest, dist, new_dist, gains, 
                     lb += v * v
                 if lb > limit:
                     continue
-            e = np.float64(_sqdist_rows(X[i], cands[t]))
+            e = _sqdist_rows(X[i], cands[t])
             n_computed += 1
-            if e < di:
-                new_dist[i, t] = e
-                gains[t] += weights[i] * (di - e)
+            if exact_pass:
+                if e < di:
+                    new_dist[t, i] = e
+            elif e <= np.float64(di) * (1.0 + slack):
+                # The float32 sum is within its rounding of di: only the float64
+                # one, rounded, says whether and by how much c_t is closer.
+                ex = dist.dtype.type(_sqdist_rows(X[i], cands64[t]))
+                if ex < di:
+                    new_dist[t, i] = ex
     counts[0] = n_computed
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
-def _trial_parallel(X, Z, weights, cands, zc, cc2, nearest, dist, new_dist, gains, bounds,
-                    counts):  # pragma: no cover
+def _trial_parallel(X, Z, cands, cands64, zc, cc2, nearest, dist, new_dist, bounds,
+                    exact_pass, slack, counts):  # pragma: no cover
     for b in prange(bounds.shape[0] - 1):
-        _trial_block(X, Z, weights, cands, zc, cc2, nearest, dist, new_dist, gains[b],
-                     bounds[b], bounds[b + 1], counts[b])
+        _trial_block(X, Z, cands, cands64, zc, cc2, nearest, dist, new_dist, bounds[b],
+                     bounds[b + 1], exact_pass, slack, counts[b])
 
 
 @njit(cache=True)
-def _accept(new_dist, t, label, nearest, dist, weights, cumulative):  # pragma: no cover
-    # Move candidate t's distances into dist/nearest and keep the running sum of the
-    # weighted distances (what the next draw searches; its last value is the
-    # potential). O(n), memory-bound and sequential: one thread, no fast-math, so
-    # the sum is np.cumsum's, whatever the thread count.
-    acc = 0.0
+def _accept(new_dist, t, label, nearest, dist):  # pragma: no cover
     for i in range(dist.shape[0]):
-        e = new_dist[i, t]
+        e = new_dist[t, i]
         if e < dist[i]:
             dist[i] = e
             nearest[i] = label
-        acc += weights[i] * dist[i]
-        cumulative[i] = acc
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
@@ -192,44 +194,50 @@ class PlusPlusState:
 
     Attributes
     ----------
-    dist : ndarray of shape (n_samples,), dtype float64
+    dist : ndarray of shape (n_samples,), dtype of ``shift``
         Squared distance of each point to its nearest chosen centre (inf before the
-        first).
+        first), rounded once from a float64 sum.
     potential : float
-        ``sum(w * dist)``.
-    cumulative : ndarray of shape (n_samples,), dtype float64
-        Running sum of ``w * dist`` (``np.cumsum``'s, bit for bit): where the next
-        draw searches.
+        ``sum(w * dist)`` as computed for the accepted candidate.
+    cumulative : ndarray of shape (n_samples,), dtype of ``shift``
+        ``np.cumsum(w * dist)``: where the next draw searches.
     n_computed : int
         Point-candidate distances computed so far (the rest were skipped).
 
     Notes
     -----
-    Memory besides the data: ``n`` float64 + ``n`` int32, ``n x n_trials`` float64
-    candidate distances, ``k x d`` centres.
+    Weights, distances, potentials and running sums are kept in the compute dtype
+    and summed by the same NumPy calls on the same layouts as scikit-learn's
+    ``_kmeans_plusplus``: on float32 data the draws are scikit-learn's bit for bit
+    (its float64 distances, rounded to float32, equal these rounded ones), instead
+    of parting after a few centres over float32 rounding.
+
+    Memory besides the data: ``n`` floats and ``n`` int32, ``n_trials x n`` candidate
+    distances, ``k x d`` centres, and ``n x 64`` float32 projections on image data.
     """
 
     def __init__(self, X, sample_weight, shift, n_clusters, n_trials):
         n, d = X.shape
         self.X = X
-        self.weights = np.ascontiguousarray(sample_weight, dtype=np.float64)
         self.shift = np.ascontiguousarray(shift)
         self.dtype = self.shift.dtype
+        self.weights = np.ascontiguousarray(sample_weight, dtype=self.dtype)
         self.centers = np.zeros((n_clusters, d), dtype=np.float64)  # shifted
         self.n_chosen = 0
-        self.dist = np.full(n, np.inf)
+        self.dist = np.full(n, np.inf, dtype=self.dtype)
         self.nearest = np.zeros(n, dtype=np.int32)
-        self.new_dist = np.empty((n, max(1, n_trials)))
+        self.new_dist = np.empty((max(1, n_trials), n), dtype=self.dtype)
         if (PROJECTION_DIM and d >= _PROJECTION_MIN_FEATURES
                 and n_clusters >= _PROJECTION_MIN_CLUSTERS and n > 4 * PROJECTION_DIM):
             self.Z, self.V = principal_projection(X, self.shift, PROJECTION_DIM)
         else:
             self.Z, self.V = np.zeros((n, 0), dtype=np.float32), np.zeros((d, 0))
         self.bounds = _row_blocks(n)
-        nb = len(self.bounds) - 1
-        self._gains = np.zeros((nb, max(1, n_trials)))
-        self._counts = np.zeros((nb, 1), dtype=np.int64)
-        self.cumulative = np.zeros(n)
+        self._counts = np.zeros((len(self.bounds) - 1, 1), dtype=np.int64)
+        # A float32 sum of d squares is within about d * 2^-24 of the exact one.
+        self._slack = _PRUNE_SLACK + d * 2.0**-23
+        self._weighted = np.empty(n, dtype=self.dtype)
+        self.cumulative = np.zeros(n, dtype=self.dtype)
         self.potential = float("inf")
         self.n_computed = 0
 
@@ -243,9 +251,10 @@ class PlusPlusState:
 
         Returns
         -------
-        ndarray of shape (T,), dtype float64
+        ndarray of shape (T,), dtype of ``shift``
         """
         T = len(ids)
+        n = self.X.shape[0]
         rows = np.asarray(self.X[ids], dtype=np.float64)
         cands = np.ascontiguousarray(rows, dtype=self.dtype)  # data coordinates
         zc = np.ascontiguousarray(((rows - self.shift) @ self.V).astype(np.float32))
@@ -257,29 +266,33 @@ class PlusPlusState:
             np.maximum(cc2, 0.0, out=cc2)
         else:
             cc2 = np.zeros((1, T))  # no centre yet: dist is inf, nothing is skipped
-        gains = self._gains[:, :T]
-        new_dist = self.new_dist[:, :T] if T == self.new_dist.shape[1] else \
-            np.empty((self.X.shape[0], T))
-        self._new_dist_view = new_dist
-        if self.X.shape[0] * self.X.shape[1] * T >= 2**20 and len(self.bounds) > 2:
-            _trial_parallel(self.X, self.Z, self.weights, cands, zc, cc2, self.nearest,
-                            self.dist, new_dist, gains, self.bounds, self._counts)
+        new_dist = self.new_dist[:T] if T <= len(self.new_dist) else \
+            np.empty((T, n), dtype=self.dtype)
+        args = (self.X, self.Z, cands, rows, zc, cc2, self.nearest, self.dist, new_dist)
+        exact_pass = self.dtype == np.float64
+        if n * self.X.shape[1] * T >= 2**20 and len(self.bounds) > 2:
+            _trial_parallel(*args, self.bounds, exact_pass, self._slack, self._counts)
         else:
             for b in range(len(self.bounds) - 1):
-                _trial_block(self.X, self.Z, self.weights, cands, zc, cc2, self.nearest,
-                             self.dist, new_dist, gains[b], self.bounds[b],
-                             self.bounds[b + 1], self._counts[b])
+                _trial_block(*args, self.bounds[b], self.bounds[b + 1], exact_pass,
+                             self._slack, self._counts[b])
         self.n_computed += int(self._counts.sum())
+        self._new_dist_view = new_dist
         self._cands = rows - self.shift
-        if not self.n_chosen:  # first centre: the potential is the plain sum
-            return np.array([float(self.weights @ new_dist[:, t]) for t in range(T)])
-        return self.potential - gains.sum(axis=0)
+        # scikit-learn's products: (1, n) @ (n,) for the first centre, then
+        # (T, n) @ (n, 1); the same calls give the same bits (BLAS threads included).
+        if not self.n_chosen:
+            self._pots = new_dist @ self.weights
+        else:
+            self._pots = (new_dist @ self.weights[:, None])[:, 0]
+        return self._pots
 
     def accept(self, t):
         """Add candidate ``t`` of the last :meth:`try_candidates` call as a centre."""
         label = self.n_chosen
         self.centers[label] = self._cands[t]
         self.n_chosen += 1
-        _accept(self._new_dist_view, t, label, self.nearest, self.dist, self.weights,
-                self.cumulative)
-        self.potential = float(self.cumulative[-1]) if len(self.cumulative) else 0.0
+        _accept(self._new_dist_view, t, label, self.nearest, self.dist)
+        np.multiply(self.weights, self.dist, out=self._weighted)
+        np.cumsum(self._weighted, out=self.cumulative)
+        self.potential = float(self._pots[t])
