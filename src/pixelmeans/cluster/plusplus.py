@@ -111,12 +111,19 @@ def _trial_parallel(X, Z, cands, cands64, zc, cc2, nearest, dist, new_dist, boun
 
 
 @njit(cache=True)
-def _accept(new_dist, t, label, nearest, dist):  # pragma: no cover
+def _accept(new_dist, t, label, nearest, dist, weights, cumulative):  # pragma: no cover
+    # Move candidate t's distances into dist/nearest and keep the running sum of the
+    # weighted distances in dist's dtype: one pass instead of three NumPy calls, with
+    # np.cumsum(weights * dist)'s own operations in its order (no fast-math, so no
+    # fused multiply-add), hence its bits.
+    acc = cumulative.dtype.type(0)
     for i in range(dist.shape[0]):
         e = new_dist[t, i]
         if e < dist[i]:
             dist[i] = e
             nearest[i] = label
+        acc += weights[i] * dist[i]
+        cumulative[i] = acc
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
@@ -159,18 +166,19 @@ def principal_projection(X, shift, dim):
     """
     n, d = X.shape
     step = max(1, n // _PROJECTION_SAMPLE)
-    sample = np.asarray(X[::step], dtype=np.float64) - shift
+    sample = np.asarray(X[::step], dtype=np.float32) - np.asarray(shift, dtype=np.float32)
     # Randomised range finder with one power iteration (Halko et al. 2011) on the
-    # sample: far cheaper than a full SVD, and any orthonormal V keeps the bound
-    # valid (a better V only skips more). Its own fixed generator: the caller's
-    # random stream is not touched.
-    omega = np.random.default_rng(0).standard_normal((d, min(d, dim + 16)))
+    # sample, in float32: far cheaper than a full SVD, and any orthonormal V keeps the
+    # bound valid (a better V only skips more); V is orthonormalised again in float64
+    # so that it is a contraction to float64 precision. Its own fixed generator: the
+    # caller's random stream is not touched.
+    omega = np.random.default_rng(0).standard_normal((d, min(d, dim + 16))).astype(np.float32)
     q, _ = np.linalg.qr(sample @ omega)
-    for _ in range(1):
-        q, _ = np.linalg.qr(sample.T @ q)
-        q, _ = np.linalg.qr(sample @ q)
+    q, _ = np.linalg.qr(sample.T @ q)
+    q, _ = np.linalg.qr(sample @ q)
     _, _, vt = np.linalg.svd(q.T @ sample, full_matrices=False)
-    V = np.ascontiguousarray(vt[:dim].T)
+    V, _ = np.linalg.qr(vt[:dim].T.astype(np.float64))
+    V = np.ascontiguousarray(V)
     Z = np.empty((n, dim), dtype=np.float32)
     bounds = _row_blocks(n)
     _project_parallel(X, np.asarray(shift, dtype=np.float32), V.astype(np.float32), Z, bounds)
@@ -236,7 +244,6 @@ class PlusPlusState:
         self._counts = np.zeros((len(self.bounds) - 1, 1), dtype=np.int64)
         # A float32 sum of d squares is within about d * 2^-24 of the exact one.
         self._slack = _PRUNE_SLACK + d * 2.0**-23
-        self._weighted = np.empty(n, dtype=self.dtype)
         self.cumulative = np.zeros(n, dtype=self.dtype)
         self.potential = float("inf")
         self.n_computed = 0
@@ -292,7 +299,6 @@ class PlusPlusState:
         label = self.n_chosen
         self.centers[label] = self._cands[t]
         self.n_chosen += 1
-        _accept(self._new_dist_view, t, label, self.nearest, self.dist)
-        np.multiply(self.weights, self.dist, out=self._weighted)
-        np.cumsum(self._weighted, out=self.cumulative)
+        _accept(self._new_dist_view, t, label, self.nearest, self.dist, self.weights,
+                self.cumulative)
         self.potential = float(self._pots[t])
