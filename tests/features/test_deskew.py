@@ -121,3 +121,19 @@ def test_autoencoder_augments_raw_images_but_not_deskewed_ones():
     assert AutoencoderFeatures(deskew=True)._augmentation() == (0, 0.0)
     assert AutoencoderFeatures(deskew=True, shift=2)._augmentation() == (2, 0.0)
     assert AutoencoderFeatures(rotation=0)._augmentation() == (3, 0.0)
+
+
+@pytest.mark.parametrize("shape", ["flat", "images"])
+def test_autoencoder_fit_transform_is_fit_then_transform(tiny, shape):
+    # fit_transform prepares (deskews) the pixels once for both steps: same codes.
+    pytest.importorskip("torch")
+    from sklearn.base import clone
+
+    from pixelmeans.features import AutoencoderFeatures
+
+    X = tiny if shape == "flat" else tiny.reshape(-1, 28, 28)
+    ae = AutoencoderFeatures(n_components=4, hidden=(32,), epochs=1, deskew=True,
+                             random_state=0, verbose=False)
+    codes = clone(ae).fit_transform(X)
+    assert_array_equal(codes, clone(ae).fit(X).transform(X))
+    assert codes.shape == (len(X), 4) and codes.dtype == np.float32

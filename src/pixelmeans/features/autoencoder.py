@@ -294,11 +294,22 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------ API
     def fit(self, X, y=None):
         """Train the autoencoder on ``X`` (n, d); ``y`` is ignored. Returns self."""
+        return self._fit_pixels(*self._pixels(X))
+
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        """Train on ``X`` and return its codes, float32 ``(n, D)``; the pixels are
+        prepared (deskewed) once for both."""
+        X, input_shape = self._pixels(X)
+        return self._fit_pixels(X, input_shape)._encode(X)
+
+    def _pixels(self, X):
+        input_shape = np.shape(X)[1:] if np.ndim(X) == 3 else None
+        return pixel_matrix(X, deskew=self.deskew, image_shape=self.image_shape), input_shape
+
+    def _fit_pixels(self, X, input_shape):
         torch = require_torch("autoencoder features")
         from tqdm.auto import tqdm
 
-        input_shape = np.shape(X)[1:] if np.ndim(X) == 3 else None
-        X = pixel_matrix(X, deskew=self.deskew, image_shape=self.image_shape)
         n, d = X.shape
         hidden, shape = self._check_params(d, input_shape)
         device = _resolve_device(torch, self.device)
@@ -372,6 +383,9 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         """Encode pixels ``(n, d)`` (uint8 or float) → float32 codes ``(n, D)``."""
         X = pixel_matrix(X, deskew=self.deskew, image_shape=self.image_shape)
         check_n_features(self, X)
+        return self._encode(X)
+
+    def _encode(self, X) -> np.ndarray:
         if X.dtype != np.uint8:
             X = X.astype(np.float32, copy=False)
         return self._run("encoder", X)
