@@ -28,21 +28,28 @@ N_MEMBERS_SHOWN = 8
 
 
 @dataclass
-class RunConfig:
-    """What ``pixelmeans run`` was asked to do (every field ends up in summary.json)."""
+class FitConfig:
+    """What ``pixelmeans run`` and ``pixelmeans sweep`` are both asked: the data, the
+    features, the k-means settings and the output folder (summary.json keeps them all)."""
 
     dataset: str = "mnist"
     data: str | None = None
-    k: int | None = None
     n_init: int = 5
     max_iter: int = 300
     tol: float = 1e-4
     init: str = "k-means++"
-    empty_clusters: str = "relocate"
     seed: int = 0
     features: str = "pixels"
     out: str | None = None
     overwrite: bool = False
+
+
+@dataclass
+class RunConfig(FitConfig):
+    """What ``pixelmeans run`` was asked to do (every field ends up in summary.json)."""
+
+    k: int | None = None
+    empty_clusters: str = "relocate"
     animation: bool = True
 
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from pixelmeans import evaluate as ev
 from pixelmeans.errors import InputError, MissingDependencyError
+from pixelmeans.experiment import FitConfig
 from pixelmeans.fileio import atomic_directory, write_bytes, write_text
 
 __all__ = ["SweepConfig", "parse_k", "sweep", "SWEEP_COLUMNS"]
@@ -35,20 +36,10 @@ SILHOUETTE_SAMPLE = 5000
 
 
 @dataclass
-class SweepConfig:
+class SweepConfig(FitConfig):
     """What ``pixelmeans sweep`` was asked to do (all of it goes into summary.json)."""
 
-    dataset: str = "mnist"
-    data: str | None = None
     k: list[int] = field(default_factory=lambda: [5, 7, 10, 12])
-    n_init: int = 5
-    max_iter: int = 300
-    tol: float = 1e-4
-    init: str = "k-means++"
-    seed: int = 0
-    features: str = "pixels"
-    out: str | None = None
-    overwrite: bool = False
     resume: bool = False
 
 
