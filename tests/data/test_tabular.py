@@ -154,3 +154,16 @@ def test_single_npy_array_is_refused(tmp_path):
     (tmp_path / "a.npy").rename(tmp_path / "a.npz")
     with pytest.raises(InputError, match="a single .npy array"):
         read_npz(tmp_path / "a.npz")
+
+
+@pytest.mark.parametrize("writer", ["csv", "png"])
+@pytest.mark.parametrize("bad", [np.zeros((2, 3, 3), np.float32), np.zeros((2, 9), np.uint8)])
+def test_writers_refuse_what_is_not_a_uint8_image_stack(tmp_path, writer, bad):
+    from pixelmeans.data.images import write_png_folder
+
+    path = tmp_path / f"out.{writer}"
+    write = {"csv": lambda: write_csv(path, bad, np.zeros(len(bad), int), ["0"]),
+             "png": lambda: write_png_folder(path, bad)}[writer]
+    with pytest.raises(InputError, match=r"images must be uint8 of shape \(n, height, width\)"):
+        write()
+    assert not path.exists()

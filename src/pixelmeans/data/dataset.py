@@ -40,11 +40,7 @@ class Dataset:
     split: str
 
     def __post_init__(self) -> None:
-        images = np.asarray(self.images)
-        if images.dtype != np.uint8 or images.ndim != 3:
-            raise InputError(
-                f"{self.name}: images must be uint8 of shape (n, height, width), "
-                f"got {images.dtype} of shape {images.shape}")
+        images = check_image_stack(self.images, self.name)
         labels = self.labels
         if labels is not None:
             labels = np.asarray(labels)
@@ -101,6 +97,16 @@ class Dataset:
         h, w = self.image_shape
         lab = f"{len(self.class_names)} classes" if self.labels is not None else "no labels"
         return f"Dataset(name={self.name!r}, split={self.split!r}, n={len(self)}, {h}x{w}, {lab})"
+
+
+def check_image_stack(images, where: str) -> np.ndarray:
+    """``images`` as an array, if it is uint8 of shape (n, height, width); else a
+    one-line InputError that starts with ``where``."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8 or images.ndim != 3:
+        raise InputError(f"{where}: images must be uint8 of shape (n, height, width), "
+                         f"got {images.dtype} of shape {images.shape}")
+    return images
 
 
 def check_split(split: str) -> str:

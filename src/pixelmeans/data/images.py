@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from pixelmeans.data.dataset import Dataset
+from pixelmeans.data.dataset import Dataset, check_image_stack
 from pixelmeans.errors import InputError
 from pixelmeans.fileio import atomic_directory
 
@@ -128,9 +128,7 @@ def write_png_folder(path: str | os.PathLike, images: np.ndarray,
     -------
     Path
     """
-    images = np.asarray(images)
-    if images.dtype != np.uint8 or images.ndim != 3:
-        raise InputError(f"{path}: PNG images must be uint8 (n, h, w), got {images.dtype} {images.shape}")
+    images = check_image_stack(images, str(path))
     if labels is not None and class_names is None:
         class_names = [str(i) for i in range(int(np.max(labels)) + 1)]
     width = max(5, len(str(len(images))))

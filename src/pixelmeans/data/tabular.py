@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pixelmeans.data.dataset import Dataset
+from pixelmeans.data.dataset import Dataset, check_image_stack
 from pixelmeans.data.idx import read_bytes
 from pixelmeans.errors import InputError
 from pixelmeans.fileio import atomic_write, write_text
@@ -103,9 +103,7 @@ def write_csv(path: str | os.PathLike, images: np.ndarray, labels: np.ndarray,
     -------
     Path
     """
-    images = np.asarray(images)
-    if images.dtype != np.uint8 or images.ndim != 3:
-        raise InputError(f"{path}: CSV images must be uint8 (n, h, w), got {images.dtype} {images.shape}")
+    images = check_image_stack(images, str(path))
     names = [str(c) for c in class_names]
     for n in names:
         if not _LABEL.fullmatch(n):
