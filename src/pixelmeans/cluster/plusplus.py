@@ -36,9 +36,10 @@ from pixelmeans.cluster.kernels import _FASTMATH, _shift_row_only
 
 __all__ = ["PlusPlusState"]
 
-# A point skips a candidate when ||a - c||^2 > 4 D (1 + _PRUNE_SLACK): the slack
-# covers the rounding of the float32 distances, so that a skipped candidate is
-# never closer than the current centre by more than rounding.
+# A point skips a candidate when ||a - c||^2 > 4 D (1 + _PRUNE_SLACK), or its projected
+# distance exceeds D (1 + _PRUNE_SLACK): the slack covers the rounding of D (float32)
+# and of the projections, so that a skipped candidate is never closer than the
+# current centre (its min(D, ||x - c||^2) is D, as scikit-learn's).
 _PRUNE_SLACK = 1e-4
 #: Principal directions used for the projection test (0: no projection).
 PROJECTION_DIM = 64
