@@ -243,7 +243,8 @@ class PlusPlusState:
             self.Z, self.V = np.zeros((n, 0), dtype=np.float32), np.zeros((d, 0))
         self.bounds = _row_blocks(n)
         self._counts = np.zeros((len(self.bounds) - 1, 1), dtype=np.int64)
-        # A float32 sum of d squares is within about d * 2^-24 of the exact one.
+        # A float32 sum of d squares is within about d * 2^-24 (relative) of the exact
+        # one; twice that, for a margin, decides when the float64 sum is needed.
         self._slack = _PRUNE_SLACK + d * 2.0**-23
         self.cumulative = np.zeros(n, dtype=self.dtype)
         self.potential = float("inf")
@@ -265,12 +266,12 @@ class PlusPlusState:
         n = self.X.shape[0]
         rows = np.asarray(self.X[ids], dtype=np.float64)
         cands = np.ascontiguousarray(rows, dtype=self.dtype)  # data coordinates
-        zc = np.ascontiguousarray(((rows - self.shift) @ self.V).astype(np.float32))
+        shifted = rows - self.shift  # the coordinates of the centres and of V
+        zc = np.ascontiguousarray((shifted @ self.V).astype(np.float32))
         if self.n_chosen:
             chosen = self.centers[:self.n_chosen]
-            c64 = rows - self.shift
-            cc2 = ((chosen * chosen).sum(1)[:, None] + (c64 * c64).sum(1)[None, :]
-                   - 2.0 * chosen @ c64.T)
+            cc2 = ((chosen * chosen).sum(1)[:, None] + (shifted * shifted).sum(1)[None, :]
+                   - 2.0 * chosen @ shifted.T)
             np.maximum(cc2, 0.0, out=cc2)
         else:
             cc2 = np.zeros((1, T))  # no centre yet: dist is inf, nothing is skipped
@@ -286,7 +287,7 @@ class PlusPlusState:
                              self._slack, self._counts[b])
         self.n_computed += int(self._counts.sum())
         self._new_dist_view = new_dist
-        self._cands = rows - self.shift
+        self._cands = shifted
         # scikit-learn's products: (1, n) @ (n,) for the first centre, then
         # (T, n) @ (n, 1); the same calls give the same bits (BLAS threads included).
         if not self.n_chosen:
