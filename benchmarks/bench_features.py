@@ -68,9 +68,9 @@ def embed(specs, X, seed: int, overrides: dict, log=print) -> dict:
         if spec.endswith("ae+umap"):
             t = make_features(spec, **kw)
             start = time.perf_counter()
-            ae = t.autoencoder.fit(X)  # the two stages of AEUMAP.fit_transform, timed apart
+            ae = t.autoencoder  # the two stages of AEUMAP.fit_transform, timed apart
             # (deskewing, if any, is the autoencoder's first step: it counts in its time)
-            codes = ae.transform(X)
+            codes = ae.fit_transform(X)
             t_ae = time.perf_counter() - start
             log(f"  seed {seed}: autoencoder trained in {t_ae:.0f} s, final loss {ae.loss_curve_[-1]:.5f}")
             start = time.perf_counter()

@@ -224,8 +224,8 @@ def bench_side_by_side(X, ks, seeds, init_ks, seed, with_faiss, tmp):
                           pixelmeans_potential=float(np.mean(op)),
                           sklearn_potential=float(np.mean(sp)),
                           pixelmeans_potentials=op, sklearn_potentials=sp,
-                          # the two means differ by sampling noise once the draws part;
-                          # the standard error of their difference says how much
+                          # where the draws part (not on float32 data), the means differ
+                          # by sampling noise: the standard error says how much
                           difference_se=float(np.sqrt(np.var(op, ddof=1) / len(op)
                                                       + np.var(sp, ddof=1) / len(sp))),
                           same_draws=float(np.mean([a == b for a, b in

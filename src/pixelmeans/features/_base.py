@@ -41,8 +41,9 @@ def pixel_matrix(X, *, deskew: bool = False, image_shape=None, name: str = "X") 
         return flat
     from pixelmeans.features.deskew import deskew as deskew_images
 
-    return deskew_images(flat, image_shape_of(flat.shape[1], image_shape,
-                                              X.shape[1:] if X.ndim == 3 else None, who="deskew"))
+    # deskew works out (h, w) itself: the given one, else square
+    return deskew_images(flat, image_shape if image_shape is not None
+                         else (X.shape[1:] if X.ndim == 3 else None))
 
 
 def image_shape_of(n_pixels: int, image_shape=None, input_shape=None, *, who: str) -> tuple[int, int]:
