@@ -16,7 +16,9 @@ alone rarely skips a point. A second test does: ``Z = (X - shift) V`` with the
 is a contraction, ``||z_i - z_c|| <= ||x_i - c||``, so a candidate with
 ``||z_i - z_c||^2 > D_i`` cannot improve point ``i``. ``Z`` is ``n x p`` float32
 (256 bytes a row for ``p = 64``, against 3 KB for an MNIST row), so most
-point-candidate pairs cost ``p`` multiply-adds instead of ``d``.
+point-candidate pairs cost ``p`` multiply-adds instead of ``d``. The rows of the pairs
+that pass are scattered over ``X``: they are prefetched for a few points at a time,
+while the bounds of those points are tested.
 
 Every distance that is kept is rounded once from a float64 sum (a float32 sum
 first, and the float64 one only where the candidate may be closer), and each
@@ -32,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from pixelmeans.cluster._prefetch import prefetch_row
 from pixelmeans.cluster.kernels import _FASTMATH, _shift_row_only
 
 __all__ = ["PlusPlusState"]
@@ -48,6 +51,9 @@ _PROJECTION_MIN_FEATURES = 4 * PROJECTION_DIM
 _PROJECTION_MIN_CLUSTERS = 16
 # Rows used to estimate the principal directions (every n // this-th row).
 _PROJECTION_SAMPLE = 2048
+# Points whose bounds are tested before their distances are computed: enough rows in
+# flight to hide memory latency, few enough to stay in the level-1 cache.
+_CHUNK = 16
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -69,37 +75,57 @@ def _trial_block(X, Z, cands, cands64, zc, cc2, nearest, dist, new_dist, r0, r1,
     # new_dist[t, i] = min(dist[i], ||x_i - c_t||^2), the distance rounded once to
     # dist's dtype from a float64 sum: the value scikit-learn's float64 distances
     # round to, so that its float32 potentials and cumulative sums come out bit for bit.
+    #
+    # Points go _CHUNK at a time: the bounds first, prefetching the rows of the points
+    # that pass, then the distances of the pairs that passed. The rows that pass are
+    # scattered over X, and read one after the other they wait on memory one at a time.
     T = cands.shape[0]
     p = Z.shape[1]
     n_computed = 0
-    for i in range(r0, r1):
-        di = dist[i]
-        limit = np.float64(di) * (1.0 + _PRUNE_SLACK)
-        a = nearest[i]
-        for t in range(T):
-            new_dist[t, i] = di
-            if cc2[a, t] > 4.0 * limit:
-                continue
-            if p:
-                # A plain loop over all p directions: it vectorises, an early exit
-                # would not (nor does a split into two loops: measured slower).
-                lb = np.float32(0.0)
-                for q in range(p):
-                    v = Z[i, q] - zc[t, q]
-                    lb += v * v
-                if lb > limit:
+    passed = np.zeros((_CHUNK, T), dtype=np.bool_)
+    for s in range(r0, r1, _CHUNK):
+        m = min(r1, s + _CHUNK) - s
+        for ii in range(m):
+            i = s + ii
+            di = dist[i]
+            limit = np.float64(di) * (1.0 + _PRUNE_SLACK)
+            a = nearest[i]
+            any_pass = False
+            for t in range(T):
+                new_dist[t, i] = di
+                passed[ii, t] = False
+                if cc2[a, t] > 4.0 * limit:
                     continue
-            e = _sqdist_rows(X[i], cands[t])
-            n_computed += 1
-            if exact_pass:
-                if e < di:
-                    new_dist[t, i] = e
-            elif e <= np.float64(di) * (1.0 + slack):
-                # The float32 sum is within its rounding of di: only the float64
-                # one, rounded, says whether and by how much c_t is closer.
-                ex = dist.dtype.type(_sqdist_rows(X[i], cands64[t]))
-                if ex < di:
-                    new_dist[t, i] = ex
+                if p:
+                    # A plain loop over all p directions: it vectorises, an early exit
+                    # would not (nor does a split into two loops: measured slower).
+                    lb = np.float32(0.0)
+                    for q in range(p):
+                        v = Z[i, q] - zc[t, q]
+                        lb += v * v
+                    if lb > limit:
+                        continue
+                passed[ii, t] = True
+                any_pass = True
+            if any_pass:
+                prefetch_row(X, i)
+        for ii in range(m):
+            i = s + ii
+            di = dist[i]
+            for t in range(T):
+                if not passed[ii, t]:
+                    continue
+                e = _sqdist_rows(X[i], cands[t])
+                n_computed += 1
+                if exact_pass:
+                    if e < di:
+                        new_dist[t, i] = e
+                elif e <= np.float64(di) * (1.0 + slack):
+                    # The float32 sum is within its rounding of di: only the float64
+                    # one, rounded, says whether and by how much c_t is closer.
+                    ex = dist.dtype.type(_sqdist_rows(X[i], cands64[t]))
+                    if ex < di:
+                        new_dist[t, i] = ex
     counts[0] = n_computed
 
 
