@@ -128,6 +128,33 @@ def _shifted_dots(X, s, m, shift, buf, xsq, centers_t, dots):  # pragma: no cove
 
 
 @njit(cache=True, fastmath=_FASTMATH)
+def _raw_sparse_dots(X, s, m, centers_t, dots, xraw):  # pragma: no cover
+    """``dots[i] = X[s + i] . c_j`` for every centre (columns of ``centers_t``), reading
+    only the nonzero entries of the raw, unshifted rows, and their squared norms into
+    ``xraw``. On images that are mostly background this is a fraction of a gemm's
+    multiply-adds (MNIST: 19 % of the pixels are nonzero)."""
+    d = X.shape[1]
+    for i in range(m):
+        acc = dots[i]
+        acc[:] = 0
+        x = X[s + i]
+        nrm = 0.0
+        for j in range(d):
+            v = centers_t.dtype.type(x[j])
+            if v != 0:
+                nrm += np.float64(v) * v
+                _add_scaled(v, centers_t[j], acc)
+        xraw[i] = nrm
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _add_scaled(v, row, acc):  # pragma: no cover
+    """acc += v * row (acc in the dtype of row)."""
+    for q in range(row.shape[0]):
+        acc[q] += v * row[q]
+
+
+@njit(cache=True, fastmath=_FASTMATH)
 def _sqdist_row(a, b):  # pragma: no cover
     """||a - b||^2 with float64 differences and accumulation."""
     acc = 0.0
@@ -194,37 +221,48 @@ def _add_row(w, x, acc):  # pragma: no cover
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def nearest_of_row(row, xnorm, dots_row, centers, csq, cnorm, err_coef):  # pragma: no cover
-    """Nearest centre of one shifted row from its gemm products, exact near ties.
+def nearest_of_row(row, xnorm, enorm, dots_row, centers, csq, offset, off_err, cnorm,
+                   err_coef, raw=None, shift=None):  # pragma: no cover
+    """Nearest centre of one shifted row from its dot products, exact near ties.
 
-    ``v_j = ||c_j||^2 - 2 x.c_j`` (float64 from the float32/64 product) is within
-    ``e_j = 2 err_coef ||x|| ||c_j||`` (+ slack) of the exact value, whatever order
-    BLAS summed in. Every centre whose interval reaches the best one's is compared
-    again with :func:`exact_sqdist`; the first index wins exact ties. The result is
-    the canonical nearest centre, whatever kernel computed ``dots_row``.
+    ``v_j = ||c_j||^2 + offset_j - 2 dots_j`` (float64) is ``||x - c_j||^2 - ||x||^2``.
+    From a gemm on the shifted row, ``offset = 0`` and ``enorm = ||x||``; from the
+    raw row ``x + shift``, ``offset_j = 2 shift.c_j`` (within ``off_err_j``) and
+    ``enorm = ||x + shift||``. Either way ``v_j`` is within
+    ``e_j = 2 err_coef enorm ||c_j|| + off_err_j`` (+ slack) of the exact value,
+    whatever order the products were summed in. Every centre whose interval reaches
+    the best one's is compared again with :func:`exact_sqdist`; the first index wins
+    exact ties. The result is the canonical nearest centre, whatever computed
+    ``dots_row``. With ``raw`` and ``shift`` given, ``row`` is only a buffer, filled
+    with ``raw - shift`` if a near tie needs it.
     """
     k = csq.shape[0]
     best = 0
-    bv = csq[0] - 2.0 * np.float64(dots_row[0])
+    bv = csq[0] + offset[0] - 2.0 * np.float64(dots_row[0])
     for j in range(1, k):
-        v = csq[j] - 2.0 * np.float64(dots_row[j])
+        v = csq[j] + offset[j] - 2.0 * np.float64(dots_row[j])
         if v < bv:
             bv = v
             best = j
-    slack = _REL_SLACK * (xnorm * xnorm)
-    reach = bv + 2.0 * err_coef * xnorm * cnorm[best] + _REL_SLACK * csq[best] + slack
+    slack = _REL_SLACK * (xnorm * xnorm + enorm * enorm)
+    reach = (bv + 2.0 * err_coef * enorm * cnorm[best] + off_err[best]
+             + _REL_SLACK * csq[best] + slack)
     n_close = 0
     for j in range(k):
-        v = csq[j] - 2.0 * np.float64(dots_row[j])
-        if v - 2.0 * err_coef * xnorm * cnorm[j] - _REL_SLACK * csq[j] - slack <= reach:
+        v = csq[j] + offset[j] - 2.0 * np.float64(dots_row[j])
+        if (v - 2.0 * err_coef * enorm * cnorm[j] - off_err[j] - _REL_SLACK * csq[j]
+                - slack <= reach):
             n_close += 1
     if n_close == 1:
         return best
+    if raw is not None:
+        _shift_row_only(raw, shift, row)
     best = -1
     bd = np.inf
     for j in range(k):
-        v = csq[j] - 2.0 * np.float64(dots_row[j])
-        if v - 2.0 * err_coef * xnorm * cnorm[j] - _REL_SLACK * csq[j] - slack <= reach:
+        v = csq[j] + offset[j] - 2.0 * np.float64(dots_row[j])
+        if (v - 2.0 * err_coef * enorm * cnorm[j] - off_err[j] - _REL_SLACK * csq[j]
+                - slack <= reach):
             e = exact_sqdist(row, centers[j])
             if e < bd:
                 bd = e
@@ -233,27 +271,45 @@ def nearest_of_row(row, xnorm, dots_row, centers, csq, cnorm, err_coef):  # prag
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, labels, sqdist,
-                 sums, weight_sums, r0, r1, chunk, want_sqdist, want_sums):  # pragma: no cover
+def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, offset, off_err,
+                 sparse, labels, sqdist, sums, weight_sums, r0, r1, chunk, want_sqdist,
+                 want_sums):  # pragma: no cover
     d = X.shape[1]
     k = centers.shape[0]
     buf = np.empty((chunk, d), dtype=centers.dtype)
     dots = np.empty((chunk, k), dtype=centers.dtype)
     xsq = np.empty(chunk)
+    xraw = np.empty(chunk)
     n_changed = 0
     if want_sums:
         sums[:, :] = 0.0
         weight_sums[:] = 0.0
     for s in range(r0, r1, chunk):
         m = min(r1, s + chunk) - s
-        _shifted_dots(X, s, m, shift, buf, xsq, centers_t, dots)
+        # Labels alone from raw rows need no shifted copy (near ties make their own).
+        lazy = sparse and not (want_sqdist or want_sums)
+        if sparse:
+            _raw_sparse_dots(X, s, m, centers_t, dots, xraw)
+            if lazy:
+                xsq[:m] = xraw[:m]
+            else:
+                for i in range(m):
+                    xsq[i] = _shift_row(X[s + i], shift, buf[i])
+        else:
+            _shifted_dots(X, s, m, shift, buf, xsq, centers_t, dots)
         for i in range(m):
             if not np.isfinite(xsq[i]):  # NaN or infinity in the row: no nearest centre
                 n_changed += labels[s + i] != -1
                 labels[s + i] = -1
                 continue
-            lab = nearest_of_row(buf[i], np.sqrt(xsq[i]), dots[i], centers, csq, cnorm,
-                                 err_coef)
+            xnorm = np.sqrt(xsq[i])
+            enorm = np.sqrt(xraw[i]) if sparse else xnorm
+            if lazy:
+                lab = nearest_of_row(buf[i], xnorm, enorm, dots[i], centers, csq, offset,
+                                     off_err, cnorm, err_coef, X[s + i], shift)
+            else:
+                lab = nearest_of_row(buf[i], xnorm, enorm, dots[i], centers, csq, offset,
+                                     off_err, cnorm, err_coef)
             if labels[s + i] != lab:
                 n_changed += 1
                 labels[s + i] = lab
@@ -267,14 +323,15 @@ def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, la
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
-def _lloyd_parallel(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, labels,
-                    sqdist, sums, weight_sums, changed, bounds, chunk, want_sqdist,
-                    want_sums):  # pragma: no cover
+def _lloyd_parallel(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, offset,
+                    off_err, sparse, labels, sqdist, sums, weight_sums, changed, bounds, chunk,
+                    want_sqdist, want_sums):  # pragma: no cover
     for b in prange(changed.shape[0]):
         bs = np.int64(b) if want_sums else np.int64(0)
         changed[b] = _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef,
-                                  labels, sqdist, sums[bs], weight_sums[bs], bounds[b],
-                                  bounds[b + 1], chunk, want_sqdist, want_sums)
+                                  offset, off_err, sparse, labels, sqdist, sums[bs],
+                                  weight_sums[bs], bounds[b], bounds[b + 1], chunk, want_sqdist,
+                                  want_sums)
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -334,6 +391,30 @@ def block_bounds(n_samples: int, nb: int, chunk: int) -> np.ndarray:
 def _parallel_worth_it(n_samples: int, n_features: int, n_clusters: int, nb: int) -> bool:
     """Threads only when there are several blocks and enough work to pay the launch."""
     return nb > 1 and n_samples * n_features * (n_clusters + 2) >= _PARALLEL_MIN_WORK
+
+
+# The Lloyd pass can read only the nonzero entries of the rows instead of running one
+# gemm: each nonzero entry then costs a k-long multiply-add, which is slower per
+# multiply-add than a gemm but skips the zeros. Measured on MNIST with 2 cores, the
+# gemm pass costs about k units and the sparse one about 90 + 2.5 f k (f: fraction of
+# nonzero entries, 0.19 on MNIST): at k = 256 the sparse pass took 0.108 s against
+# 0.135 s, at k = 100 0.073 s against 0.062 s.
+_SPARSE_COST = 2.5
+_SPARSE_OVERHEAD = 90.0
+
+
+def nonzero_fraction(X: np.ndarray) -> float:
+    """Fraction of nonzero entries in a fixed sample of about 1024 rows of ``X``."""
+    if X.size == 0:
+        return 1.0
+    sample = X[::max(1, X.shape[0] // 1024)]
+    return float(np.count_nonzero(sample)) / sample.size
+
+
+def use_sparse_dots(nonzero: float, n_clusters: int) -> bool:
+    """Whether the Lloyd pass should read only the nonzero entries (a cost model:
+    the sparse pass wins on mostly-zero data with many centres, e.g. MNIST at k >= 190)."""
+    return n_clusters * (1.0 - _SPARSE_COST * nonzero) >= _SPARSE_OVERHEAD
 
 
 # ---------------------------------------------------------------------------
@@ -591,6 +672,7 @@ class LloydKernel:
 
     def __init__(self, X, sample_weight, shift, n_clusters, dtype):
         hold_data(self, X, sample_weight, shift, dtype)
+        self.nonzero_fraction = nonzero_fraction(X)
         self._alloc(n_clusters)
 
     def _alloc(self, k):
@@ -630,6 +712,14 @@ class LloydKernel:
             return StepSums(0, 0.0, self.sqdist, np.zeros((k, self.X.shape[1])), np.zeros(k))
         shifted, shifted_t, _ = _prepare_centers(centers, self.dtype)
         csq, cnorm = center_norms(shifted)
+        sparse = use_sparse_dots(self.nonzero_fraction, k)
+        if sparse:
+            # v_j from the raw rows: ||c_j||^2 + 2 shift.c_j - 2 x_raw.c_j (see nearest_of_row)
+            s64 = self.shift.astype(np.float64)
+            offset = 2.0 * (shifted.astype(np.float64) @ s64)
+            off_err = 2.0 * dot_error_coef(self.X.shape[1], np.float64) * np.sqrt(s64 @ s64) * cnorm
+        else:
+            offset = off_err = np.zeros(k)
         if want_sums:
             if self._sums is None:
                 self._sums = np.zeros((self.n_blocks, k, self.X.shape[1]))
@@ -639,7 +729,7 @@ class LloydKernel:
             sums, weight_sums = np.zeros((1, 1, 1)), np.zeros((1, 1))
         X, n, d = self.X, self.X.shape[0], self.X.shape[1]
         args = (X, self.shift, self.sample_weight, shifted, shifted_t, csq, cnorm,
-                self.err_coef, labels, self.sqdist)
+                self.err_coef, offset, off_err, sparse, labels, self.sqdist)
         with blas_single_thread():
             if _parallel_worth_it(n, d, k, self.n_blocks):
                 _lloyd_parallel(*args, sums, weight_sums, self._changed, self.bounds,
