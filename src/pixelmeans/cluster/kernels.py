@@ -160,15 +160,8 @@ def _raw_sparse_dots(X, s, m, centers_t, dots, xraw, idx, val):  # pragma: no co
                          acc)
             p += 4
         while p < nz:
-            _add_scaled(val[p], centers_t[idx[p]], acc)
+            _add_row(val[p], centers_t[idx[p]], acc)
             p += 1
-
-
-@njit(cache=True, fastmath=_FASTMATH)
-def _add_scaled(v, row, acc):  # pragma: no cover
-    """acc += v * row (acc in the dtype of row)."""
-    for q in range(row.shape[0]):
-        acc[q] += v * row[q]
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -239,7 +232,7 @@ _REL_SLACK = 1e-12
 
 @njit(cache=True, fastmath=_FASTMATH)
 def _add_row(w, x, acc):  # pragma: no cover
-    """acc += w * x (acc float64)."""
+    """acc += w * x (in acc's dtype: float64 sums, or float32 dot products)."""
     for j in range(x.shape[0]):
         acc[j] += w * x[j]
 
@@ -310,10 +303,10 @@ def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, of
     if want_sums:
         sums[:, :] = 0.0
         weight_sums[:] = 0.0
+    # Labels alone from raw rows need no shifted copy (near ties make their own).
+    lazy = sparse and not (want_sqdist or want_sums)
     for s in range(r0, r1, chunk):
         m = min(r1, s + chunk) - s
-        # Labels alone from raw rows need no shifted copy (near ties make their own).
-        lazy = sparse and not (want_sqdist or want_sums)
         if sparse:
             _raw_sparse_dots(X, s, m, centers_t, dots, xraw, idx, val)
             if lazy:
