@@ -32,18 +32,24 @@ def as_pixel_matrix(X, *, name: str = "X") -> np.ndarray:
     return X
 
 
-def pixel_matrix(X, *, deskew: bool = False, image_shape=None, name: str = "X") -> np.ndarray:
+def pixel_matrix(X, *, deskew: bool = False, hog: bool = False, image_shape=None, name: str = "X") -> np.ndarray:
     """:func:`as_pixel_matrix`, the images deskewed first when ``deskew`` (see
-    :mod:`pixelmeans.features.deskew`; uint8 stays uint8)."""
+    :mod:`pixelmeans.features.deskew`; uint8 stays uint8), then replaced by their
+    histograms of oriented gradients when ``hog`` (float32 in [0, 1], see
+    :mod:`pixelmeans.features.hog`)."""
     X = np.asarray(X)
     flat = as_pixel_matrix(X, name=name)
-    if not deskew:
-        return flat
-    from pixelmeans.features.deskew import deskew as deskew_images
+    # both work out (h, w) themselves: the given one, else square
+    shape = image_shape if image_shape is not None else (X.shape[1:] if X.ndim == 3 else None)
+    if deskew:
+        from pixelmeans.features.deskew import deskew as deskew_images
 
-    # deskew works out (h, w) itself: the given one, else square
-    return deskew_images(flat, image_shape if image_shape is not None
-                         else (X.shape[1:] if X.ndim == 3 else None))
+        flat = deskew_images(flat, shape)
+    if hog:
+        from pixelmeans.features.hog import hog as hog_descriptors
+
+        flat = hog_descriptors(flat, shape)
+    return flat
 
 
 def image_shape_of(n_pixels: int, image_shape=None, input_shape=None, *, who: str) -> tuple[int, int]:

@@ -17,11 +17,14 @@ def _autoencoder_of(transformer) -> AutoencoderFeatures:
 
     while isinstance(transformer, FrozenFeatures):
         transformer = transformer.features
-    if isinstance(transformer, AutoencoderFeatures):
-        return transformer
+    ae = transformer
     if isinstance(transformer, AEUMAP) and hasattr(transformer, "autoencoder_"):
-        return transformer.autoencoder_
-    raise InputError(f"{type(transformer).__name__} has no fitted autoencoder to decode with")
+        ae = transformer.autoencoder_
+    if not isinstance(ae, AutoencoderFeatures):
+        raise InputError(f"{type(transformer).__name__} has no fitted autoencoder to decode with")
+    if ae.hog:
+        raise InputError("this autoencoder reconstructs hog descriptors, not images: nothing to show as images")
+    return ae
 
 
 def reconstructions(ae, X, n: int = 10, random_state=0):

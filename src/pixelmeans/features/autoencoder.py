@@ -184,13 +184,18 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         and target), so that codes of slightly moved digits are close. 0 and 0 turn it
         off (needed for data that are not images). None: 3 and 10 without ``deskew``,
         0 and 0 with it (deskewed images are already centred and upright; moving them
-        again would undo that).
+        again would undo that) and with ``hog`` (descriptors are not images).
     image_shape : (h, w) or None
         Needed by ``conv``, augmentation and deskewing when the images are not square
         and come flattened; default: the ``(h, w)`` of a 3-D input, else square from d.
     deskew : bool, default False
         Deskew and centre every image first (:mod:`pixelmeans.features.deskew`), in
         ``fit`` and ``transform`` alike.
+    hog : bool, default False
+        Encode the images' histograms of oriented gradients
+        (:mod:`pixelmeans.features.hog`, after deskewing) instead of their pixels; the
+        autoencoder then reconstructs descriptors, not images, so ``decode`` gives
+        descriptors and there are no decoded centroids to show. Only with ``mlp``.
     device : "auto", "cpu", "cuda", ...
         "auto" trains on a GPU when PyTorch sees one, else on the CPU.
     random_state : int, default 0
@@ -223,6 +228,7 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         rotation=None,
         image_shape=None,
         deskew: bool = False,
+        hog: bool = False,
         device: str = "auto",
         random_state: int = 0,
         n_threads=None,
@@ -240,6 +246,7 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         self.rotation = rotation
         self.image_shape = image_shape
         self.deskew = deskew
+        self.hog = hog
         self.device = device
         self.random_state = random_state
         self.n_threads = n_threads
@@ -258,6 +265,9 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         shift, rotation = self._augmentation()
         if shift < 0 or rotation < 0 or float(self.noise) < 0:
             raise InputError("autoencoder: noise, shift and rotation must be ≥ 0")
+        if self.hog and (self.arch == "conv" or shift or rotation):
+            raise InputError("autoencoder: hog descriptors are not images: use arch='mlp' "
+                             "without shift or rotation")
         hidden = tuple(self.hidden) if self.hidden is not None else _DEFAULT_HIDDEN[self.arch]
         if self.arch == "conv" and len(hidden) != 3:
             raise InputError(f"autoencoder: conv needs three channel counts, got {hidden}")
@@ -268,8 +278,9 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
 
     def _augmentation(self) -> tuple[int, float]:
         """``(shift, rotation)`` with the defaults of ``None`` filled in."""
-        shift = (0 if self.deskew else 3) if self.shift is None else int(self.shift)
-        rotation = (0.0 if self.deskew else 10.0) if self.rotation is None else float(self.rotation)
+        moved = not (self.deskew or self.hog)
+        shift = (3 if moved else 0) if self.shift is None else int(self.shift)
+        rotation = (10.0 if moved else 0.0) if self.rotation is None else float(self.rotation)
         return shift, rotation
 
     def _seed(self) -> int:
@@ -304,7 +315,7 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
 
     def _pixels(self, X):
         input_shape = np.shape(X)[1:] if np.ndim(X) == 3 else None
-        return pixel_matrix(X, deskew=self.deskew, image_shape=self.image_shape), input_shape
+        return pixel_matrix(X, deskew=self.deskew, hog=self.hog, image_shape=self.image_shape), input_shape
 
     def _fit_pixels(self, X, input_shape):
         torch = require_torch("autoencoder features")
@@ -381,7 +392,7 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Encode pixels ``(n, d)`` (uint8 or float) → float32 codes ``(n, D)``."""
-        X = pixel_matrix(X, deskew=self.deskew, image_shape=self.image_shape)
+        X = pixel_matrix(X, deskew=self.deskew, hog=self.hog, image_shape=self.image_shape)
         check_n_features(self, X)
         return self._encode(X)
 
@@ -393,7 +404,8 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
     def decode(self, codes) -> np.ndarray:
         """Decode codes ``(n, D)`` → float32 pixels ``(n, d)`` clipped to [0, 1].
 
-        Useful to show a k-means centroid in code space as an image.
+        Useful to show a k-means centroid in code space as an image. With ``hog``, the
+        output is descriptors (same range), not pixels.
         """
         codes = check_features(codes, name="codes")
         if codes.shape[1] != int(self.n_components):

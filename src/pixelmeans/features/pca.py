@@ -24,6 +24,9 @@ class PCAFeatures(TransformerMixin, BaseEstimator):
     deskew : bool, default False
         Deskew and centre every image first (:mod:`pixelmeans.features.deskew`), in
         ``fit`` and ``transform`` alike.
+    hog : bool, default False
+        Replace every (deskewed) image by its histograms of oriented gradients
+        (:mod:`pixelmeans.features.hog`), in ``fit`` and ``transform`` alike.
 
     ``transform(X)``: ``(n, d)``/``(n, h, w)`` uint8 or float → float32 ``(n, D)``.
     Fitted attributes: ``components_`` (D, d) float32, ``mean_`` (d,) float32,
@@ -31,11 +34,12 @@ class PCAFeatures(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, n_components: int = 50, whiten: bool = False, random_state=0,
-                 deskew: bool = False):
+                 deskew: bool = False, hog: bool = False):
         self.n_components = n_components
         self.whiten = whiten
         self.random_state = random_state
         self.deskew = deskew
+        self.hog = hog
 
     def fit(self, X, y=None):
         """Fit the principal axes on ``X``; ``y`` is ignored."""
@@ -48,7 +52,7 @@ class PCAFeatures(TransformerMixin, BaseEstimator):
         return self._project(Xf)
 
     def _fit(self, X) -> np.ndarray:
-        X = pixel_matrix(X, deskew=self.deskew)
+        X = pixel_matrix(X, deskew=self.deskew, hog=self.hog)
         D = int(self.n_components)
         if not 1 <= D <= min(X.shape):
             raise InputError(f"pca: n_components must be between 1 and {min(X.shape)}, got {D}")
@@ -70,7 +74,7 @@ class PCAFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Pixels ``(n, d)`` → float32 ``(n, D)``."""
-        X = pixel_matrix(X, deskew=self.deskew)
+        X = pixel_matrix(X, deskew=self.deskew, hog=self.hog)
         check_n_features(self, X)
         return self._project(to_unit_float32(X))
 

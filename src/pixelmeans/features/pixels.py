@@ -19,20 +19,27 @@ class PixelFeatures(TransformerMixin, BaseEstimator):
     deskew : bool, default False
         Deskew and centre every image first (:mod:`pixelmeans.features.deskew`), in
         ``fit`` and ``transform`` alike.
+    hog : bool, default False
+        Replace every (deskewed) image by its histograms of oriented gradients
+        (:mod:`pixelmeans.features.hog`), in ``fit`` and ``transform`` alike.
+
+    With ``hog`` the output is the descriptors, float32 ``(n, D)`` in [0, 1].
     """
 
-    def __init__(self, deskew: bool = False):
+    def __init__(self, deskew: bool = False, hog: bool = False):
         self.deskew = deskew
+        self.hog = hog
 
     def fit(self, X, y=None):
-        """Record the number of pixels per image; ``y`` is ignored."""
-        X = pixel_matrix(X)
+        """Record the number of features per image; ``y`` is ignored."""
+        # the width after preparation; one image tells it
+        X = pixel_matrix(np.asarray(X)[:1], deskew=self.deskew, hog=self.hog)
         self.n_features_in_ = X.shape[1]
         return self
 
     def transform(self, X) -> np.ndarray:
         """Pixels ``(n, d)`` → float32 ``(n, d)`` in [0, 1]."""
-        X = pixel_matrix(X, deskew=self.deskew)
+        X = pixel_matrix(X, deskew=self.deskew, hog=self.hog)
         check_n_features(self, X)
         return to_unit_float32(X)
 

@@ -16,12 +16,13 @@ from pixelmeans.features.pca import PCAFeatures
 from pixelmeans.features.pixels import PixelFeatures
 from pixelmeans.features.umap import UMAPFeatures
 
-SPEC_HELP = "[deskew+](pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D]) | path/to/saved"
+SPEC_HELP = "[deskew+][hog+](pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D]) | path/to/saved"
 DEFAULT_DIMS = {"pca": 50, "autoencoder": 10, "umap": 10, "ae+umap": 10}
 # Keywords every feature accepts; they are dropped where they mean nothing (pixels, pca).
 COMMON_KW = ("random_state", "verbose", "n_threads", "device")
 
-_DESKEW = "deskew+"
+# prefixes, in this order: each names a flag of the stage that reads pixels
+_PREFIXES = (("deskew+", "deskew"), ("hog+", "hog"))
 _SPEC_RE = re.compile(r"^(pixels|pca|autoencoder|umap|ae\+umap)(?::(\d+))?$")
 
 
@@ -81,7 +82,9 @@ def make_features(spec: str, **kw):
         ``pixels`` | ``pca[:D]`` | ``autoencoder[:D]`` | ``umap[:D]`` | ``ae+umap[:D]``
         (D: output dimension; defaults 50, 10, 10, 10), each optionally prefixed with
         ``deskew+`` (the stage that reads pixels deskews them first:
-        :mod:`pixelmeans.features.deskew`), or the path of a file written by
+        :mod:`pixelmeans.features.deskew`) and then ``hog+`` (it reads their histograms
+        of oriented gradients instead of pixels: :mod:`pixelmeans.features.hog`), or the
+        path of a file written by
         :func:`save_features`, which is loaded and wrapped in :class:`FrozenFeatures`
         (already fitted, never refitted).
     **kw
@@ -97,12 +100,17 @@ def make_features(spec: str, **kw):
     if not isinstance(spec, str) or not spec.strip():
         raise InputError(f"features: expected one of {SPEC_HELP}, got {spec!r}")
     spec = spec.strip()
-    if spec.startswith(_DESKEW):
-        if "deskew" in kw:
-            raise InputError(f"features {spec}: deskew= contradicts the spec")
-        if not _SPEC_RE.match(spec[len(_DESKEW):]):
+    rest, flags = spec, {}
+    for prefix, flag in _PREFIXES:
+        if rest.startswith(prefix):
+            rest, flags[flag] = rest[len(prefix):], True
+    if flags:
+        clash = sorted(set(flags) & set(kw))
+        if clash:
+            raise InputError(f"features {spec}: {clash[0]}= contradicts the spec")
+        if not _SPEC_RE.match(rest):
             raise InputError(f"features: unknown {spec!r}; expected one of {SPEC_HELP}")
-        return make_features(spec[len(_DESKEW):], deskew=True, **kw)
+        return make_features(rest, **flags, **kw)
     m = _SPEC_RE.match(spec)
     if m is None:
         if _is_saved_path(spec):
@@ -132,7 +140,7 @@ def make_features(spec: str, **kw):
             hit = False
             if key in ae_params and key != "n_components":  # n_components is the output D
                 ae_kw[key], hit = value, True
-            if key in um_params and key != "deskew":  # the UMAP stage reads codes, not pixels
+            if key in um_params and key not in ("deskew", "hog"):  # the UMAP stage reads codes, not pixels
                 um_kw[key], hit = value, True
             if not hit and key not in COMMON_KW:
                 unknown.append(key)
