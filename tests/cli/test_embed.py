@@ -37,3 +37,21 @@ def test_bad_features_spec_is_one_line(digits_csv, tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 2 and "features" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists()
+
+
+def test_decoded_centroids_only_when_the_autoencoder_decodes_images(digits_csv, tmp_path):
+    import pytest
+
+    pytest.importorskip("torch")
+    few = tmp_path / "few.csv"  # 300 digits: 30 epochs of the default autoencoder in seconds
+    few.write_text("".join(digits_csv.read_text().splitlines(keepends=True)[:300]))
+    common = ["--data", str(few), "--k", "10", "--n-init", "1", "--seed", "0"]
+    for spec, images_out in (("autoencoder:4", True), ("deskew+hog+autoencoder:4", False)):
+        saved, out = tmp_path / f"{spec}.pmfeat", tmp_path / spec
+        assert main(["embed", "--features", spec, "--data", str(few), "--out", str(saved)]) == 0
+        assert main(["run", *common, "--features", str(saved), "--out", str(out)]) == 0
+        for name in ("centroids.png", "members.png", "embedding.png", "report.html"):
+            assert (out / name).is_file()
+        # a hog autoencoder decodes to descriptors: there is no image to show
+        assert (out / "decoded.png").is_file() is images_out
+        assert (out / "reconstructions.png").is_file() is images_out
