@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what happens to a centroid that loses all its points (default: relocate)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--features", default="pixels",
-                   help="[deskew+][hog+](pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D]) | saved embedding path")
+                   help="[deskew+][hog+](pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D] | clr[:D] | clr+umap[:D]) | saved embedding path")
     p.add_argument("--out", help="results folder (default: results/<dataset>-k<k>/)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace an existing results folder that pixelmeans wrote")
@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tol", type=float, default=1e-4, help="convergence tolerance (default: 1e-4)")
     p.add_argument("--init", default="k-means++", help="k-means++ | k-means|| | random | random-points")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    p.add_argument("--features", default="pixels", help="[deskew+][hog+](pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D]) | saved embedding path")
+    p.add_argument("--features", default="pixels", help="[deskew+][hog+](pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D] | clr[:D] | clr+umap[:D]) | saved embedding path")
     p.add_argument("--out", help="results folder (default: results/<dataset>-sweep/)")
     p.add_argument("--overwrite", action="store_true", help="replace a results folder pixelmeans wrote")
     p.add_argument("--resume", action="store_true", help="skip the cells a killed sweep already finished")
@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("embed", help="train a feature embedding (PCA, autoencoder, UMAP) and save it")
     p.add_argument("--features", required=True,
-                   help="[deskew+][hog+](pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D])")
+                   help="[deskew+][hog+](pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D] | clr[:D] | clr+umap[:D])")
     p.add_argument("--dataset", default="mnist", help="known data set name (default: mnist)")
     p.add_argument("--data", metavar="FILE_OR_DIR", help="your own images instead")
     p.add_argument("--split", choices=["train", "all"], default="train",

@@ -1,4 +1,5 @@
-"""Feature transformers for pixelmeans: pixels, PCA, autoencoder, UMAP and AE + UMAP.
+"""Feature transformers for pixelmeans: pixels, PCA, autoencoder, contrastive encoder, UMAP
+and AE + UMAP.
 
 All are scikit-learn transformers (fit / transform / fit_transform, get_params) that
 take pixels ``(n, d)`` or ``(n, h, w)``, uint8 (divided by 255) or float, and return
@@ -7,7 +8,7 @@ The autoencoder and UMAP need the ``[deep]`` extra (``pip install 'pixelmeans[de
 without it, ``pixels`` and ``pca`` work and the others raise MissingDependencyError.
 
 - ``make_features(spec, **kw)``: ``pixels | pca[:D] | autoencoder[:D] | umap[:D] |
-  ae+umap[:D] | path/to/saved`` → a transformer (the CLI's ``--features``).
+  ae+umap[:D] | clr[:D] | clr+umap[:D] | path/to/saved`` → a transformer (the CLI's ``--features``).
 - ``save_features(transformer, path)`` / ``load_features(path)``.
 - ``reconstructions``, ``decoded_centroids``, ``embedding_2d``: arrays for the plots.
 """
@@ -15,6 +16,7 @@ without it, ``pixels`` and ``pca`` work and the others raise MissingDependencyEr
 from pixelmeans.features.aeumap import AEUMAP
 from pixelmeans.features.arrays import decoded_centroids, embedding_2d, reconstructions
 from pixelmeans.features.autoencoder import AutoencoderFeatures
+from pixelmeans.features.contrastive import ContrastiveFeatures
 from pixelmeans.features.io import load_features, save_features
 from pixelmeans.features.pca import PCAFeatures
 from pixelmeans.features.pixels import PixelFeatures
@@ -24,6 +26,7 @@ from pixelmeans.features.umap import UMAPFeatures
 __all__ = [
     "AEUMAP",
     "AutoencoderFeatures",
+    "ContrastiveFeatures",
     "FrozenFeatures",
     "PCAFeatures",
     "PixelFeatures",

@@ -1,4 +1,5 @@
-"""AE + UMAP: autoencoder codes, then UMAP on the codes (N2D-style)."""
+"""AE + UMAP: an encoder's codes, then UMAP on the codes (N2D-style); the encoder is an
+autoencoder (``ae+umap``) or a contrastive one (``clr+umap``)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from pixelmeans.features.umap import UMAPFeatures
 
 
 class AEUMAP(TransformerMixin, BaseEstimator):
-    """Train an autoencoder, then embed its codes with UMAP; the UMAP output is the feature.
+    """Train an encoder, then embed its codes with UMAP; the UMAP output is the feature.
 
     Parameters
     ----------
-    autoencoder : AutoencoderFeatures or None
-        The (unfitted) autoencoder to train; None uses ``AutoencoderFeatures()``.
+    autoencoder : AutoencoderFeatures, ContrastiveFeatures or None
+        The (unfitted) encoder to train: an autoencoder, or for ``clr+umap`` a
+        contrastive encoder (which has no decoder); None uses ``AutoencoderFeatures()``.
     umap : UMAPFeatures or None
         The (unfitted) UMAP stage; None uses ``UMAPFeatures()``.
 

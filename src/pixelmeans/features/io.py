@@ -26,13 +26,15 @@ from sklearn.base import BaseEstimator
 from pixelmeans.errors import InputError
 from pixelmeans.features.aeumap import AEUMAP
 from pixelmeans.features.autoencoder import AutoencoderFeatures
+from pixelmeans.features.contrastive import ContrastiveFeatures
 from pixelmeans.features.pca import PCAFeatures
 from pixelmeans.features.pixels import PixelFeatures
 from pixelmeans.features.umap import UMAPFeatures
 
 FORMAT = "pixelmeans-features"
 VERSION = 1
-REGISTRY = {cls.__name__: cls for cls in (PixelFeatures, PCAFeatures, AutoencoderFeatures, UMAPFeatures, AEUMAP)}
+REGISTRY = {cls.__name__: cls for cls in (PixelFeatures, PCAFeatures, AutoencoderFeatures, ContrastiveFeatures,
+                                          UMAPFeatures, AEUMAP)}
 
 
 def _jsonable(value, where: str):
@@ -127,7 +129,7 @@ def save_features(transformer, path: str | os.PathLike) -> None:
     """Save a fitted feature transformer to ``path`` (one zip file, written atomically).
 
     ``transformer``: a fitted PixelFeatures, PCAFeatures, AutoencoderFeatures,
-    UMAPFeatures or AEUMAP (or a FrozenFeatures around one). Its parameters (the
+    ContrastiveFeatures, UMAPFeatures or AEUMAP (or a FrozenFeatures around one). Its parameters (the
     configuration) and its fitted state are stored; ``load_features`` gives back an
     equivalent transformer whose ``transform`` returns identical features.
     """

@@ -12,18 +12,22 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from pixelmeans.errors import InputError
 from pixelmeans.features.aeumap import AEUMAP
 from pixelmeans.features.autoencoder import AutoencoderFeatures
+from pixelmeans.features.contrastive import ContrastiveFeatures
 from pixelmeans.features.pca import PCAFeatures
 from pixelmeans.features.pixels import PixelFeatures
 from pixelmeans.features.umap import UMAPFeatures
 
-SPEC_HELP = "[deskew+][hog+](pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D]) | path/to/saved"
-DEFAULT_DIMS = {"pca": 50, "autoencoder": 10, "umap": 10, "ae+umap": 10}
+SPEC_HELP = ("[deskew+][hog+](pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D] | clr[:D] | clr+umap[:D])"
+             " | path/to/saved")
+DEFAULT_DIMS = {"pca": 50, "autoencoder": 10, "umap": 10, "ae+umap": 10, "clr": 128, "clr+umap": 10}
+# two-stage specs: the encoder that reads pixels, and the prefix of keys aimed at it
+_ENCODERS = {"ae+umap": (AutoencoderFeatures, "ae_"), "clr+umap": (ContrastiveFeatures, "clr_")}
 # Keywords every feature accepts; they are dropped where they mean nothing (pixels, pca).
 COMMON_KW = ("random_state", "verbose", "n_threads", "device")
 
 # prefixes, in this order: each names a flag of the stage that reads pixels
 _PREFIXES = (("deskew+", "deskew"), ("hog+", "hog"))
-_SPEC_RE = re.compile(r"^(pixels|pca|autoencoder|umap|ae\+umap)(?::(\d+))?$")
+_SPEC_RE = re.compile(r"^(pixels|pca|autoencoder|umap|ae\+umap|clr|clr\+umap)(?::(\d+))?$")
 
 
 class FrozenFeatures(TransformerMixin, BaseEstimator):
@@ -79,8 +83,10 @@ def make_features(spec: str, **kw):
     Parameters
     ----------
     spec : str
-        ``pixels`` | ``pca[:D]`` | ``autoencoder[:D]`` | ``umap[:D]`` | ``ae+umap[:D]``
-        (D: output dimension; defaults 50, 10, 10, 10), each optionally prefixed with
+        ``pixels`` | ``pca[:D]`` | ``autoencoder[:D]`` | ``umap[:D]`` | ``ae+umap[:D]`` |
+        ``clr[:D]`` (contrastive encoder, :mod:`pixelmeans.features.contrastive`) |
+        ``clr+umap[:D]`` (D: output dimension; defaults 50, 10, 10, 10, 128, 10), each
+        optionally prefixed with
         ``deskew+`` (the stage that reads pixels deskews them first:
         :mod:`pixelmeans.features.deskew`) and then ``hog+`` (it reads their histograms
         of oriented gradients instead of pixels: :mod:`pixelmeans.features.hog`), or the
@@ -90,9 +96,10 @@ def make_features(spec: str, **kw):
     **kw
         Parameters of the transformer (e.g. ``epochs=20``, ``arch="conv"``,
         ``n_neighbors=30``). ``random_state``, ``verbose``, ``n_threads`` and ``device``
-        are accepted by every spec and ignored where they do not apply. For ``ae+umap``,
-        a key goes to every stage that has it; prefix ``ae_`` or ``umap_`` to aim at one
-        (``ae_n_components=16``). Unknown keys raise InputError.
+        are accepted by every spec and ignored where they do not apply. For ``ae+umap``
+        and ``clr+umap``, a key goes to every stage that has it; prefix ``ae_`` (or
+        ``clr_``) or ``umap_`` to aim at one (``ae_n_components=16``). Unknown keys raise
+        InputError.
 
     Returns an unfitted sklearn transformer (fit/transform/fit_transform → float32
     ``(n, D)``), or a fitted FrozenFeatures for a saved path.
@@ -130,33 +137,11 @@ def make_features(spec: str, **kw):
     if D is not None and int(D) < 1:
         raise InputError(f"features {spec}: the dimension must be ≥ 1")
 
-    if name == "ae+umap":
-        ae_params = set(AutoencoderFeatures().get_params(deep=False))
-        um_params = set(UMAPFeatures().get_params(deep=False))
-        ae_kw, um_kw, unknown = {}, {}, []
-        for key, value in kw.items():  # unprefixed keys first; prefixed ones override them
-            if key.startswith(("ae_", "umap_")):
-                continue
-            hit = False
-            if key in ae_params and key != "n_components":  # n_components is the output D
-                ae_kw[key], hit = value, True
-            if key in um_params and key not in ("deskew", "hog"):  # the UMAP stage reads codes, not pixels
-                um_kw[key], hit = value, True
-            if not hit and key not in COMMON_KW:
-                unknown.append(key)
-        for key, value in kw.items():
-            if key.startswith("ae_") and key[3:] in ae_params:
-                ae_kw[key[3:]] = value
-            elif key.startswith("umap_") and key[5:] in um_params:
-                um_kw[key[5:]] = value
-            elif key.startswith(("ae_", "umap_")):
-                unknown.append(key)
-        if unknown:
-            raise InputError(f"features {spec}: unknown parameters {sorted(unknown)}")
-        um_kw["n_components"] = int(D)
-        return AEUMAP(autoencoder=AutoencoderFeatures(**ae_kw), umap=UMAPFeatures(**um_kw))
+    if name in _ENCODERS:
+        return _two_stage(spec, *_ENCODERS[name], int(D), kw)
 
-    cls = {"pixels": PixelFeatures, "pca": PCAFeatures, "autoencoder": AutoencoderFeatures, "umap": UMAPFeatures}[name]
+    cls = {"pixels": PixelFeatures, "pca": PCAFeatures, "autoencoder": AutoencoderFeatures, "umap": UMAPFeatures,
+           "clr": ContrastiveFeatures}[name]
     params = set(cls().get_params(deep=False))
     unknown = set(kw) - params - set(COMMON_KW)
     if unknown:
@@ -165,3 +150,32 @@ def make_features(spec: str, **kw):
     if D is not None:
         args["n_components"] = int(D)
     return cls(**args)
+
+
+def _two_stage(spec: str, encoder_cls, prefix: str, D: int, kw: dict) -> AEUMAP:
+    """An encoder then UMAP of its outputs to ``D`` dimensions. A key goes to every stage
+    that has it; ``prefix`` (``ae_``, ``clr_``) or ``umap_`` aims it at one."""
+    enc_params = set(encoder_cls().get_params(deep=False))
+    um_params = set(UMAPFeatures().get_params(deep=False))
+    enc_kw, um_kw, unknown = {}, {}, []
+    for key, value in kw.items():  # unprefixed keys first; prefixed ones override them
+        if key.startswith((prefix, "umap_")):
+            continue
+        hit = False
+        if key in enc_params and key != "n_components":  # n_components is the output D
+            enc_kw[key], hit = value, True
+        if key in um_params and key not in ("deskew", "hog"):  # the UMAP stage reads codes, not pixels
+            um_kw[key], hit = value, True
+        if not hit and key not in COMMON_KW:
+            unknown.append(key)
+    for key, value in kw.items():
+        if key.startswith(prefix) and key[len(prefix):] in enc_params:
+            enc_kw[key[len(prefix):]] = value
+        elif key.startswith("umap_") and key[5:] in um_params:
+            um_kw[key[5:]] = value
+        elif key.startswith((prefix, "umap_")):
+            unknown.append(key)
+    if unknown:
+        raise InputError(f"features {spec}: unknown parameters {sorted(unknown)}")
+    um_kw["n_components"] = D
+    return AEUMAP(autoencoder=encoder_cls(**enc_kw), umap=UMAPFeatures(**um_kw))
