@@ -18,7 +18,7 @@ def no_deep(monkeypatch):
         monkeypatch.setitem(sys.modules, name, None)
 
 
-@pytest.mark.parametrize("spec", ["autoencoder", "autoencoder:4", "umap", "ae+umap"])
+@pytest.mark.parametrize("spec", ["autoencoder", "autoencoder:4", "umap", "ae+umap", "clr", "hog+clr+umap"])
 def test_deep_features_give_the_install_hint(no_deep, tiny, spec):
     t = make_features(spec, epochs=1, verbose=False) if spec != "umap" else make_features(spec)
     with pytest.raises(MissingDependencyError) as info:

@@ -2,7 +2,7 @@ import pytest
 
 from pixelmeans.errors import InputError
 from pixelmeans.features import (
-    AEUMAP, AutoencoderFeatures, FrozenFeatures, PCAFeatures, PixelFeatures, UMAPFeatures,
+    AEUMAP, AutoencoderFeatures, ContrastiveFeatures, FrozenFeatures, PCAFeatures, PixelFeatures, UMAPFeatures,
     make_features, save_features,
 )
 
@@ -18,6 +18,9 @@ from pixelmeans.features import (
         ("umap", UMAPFeatures, 10),
         ("umap:2", UMAPFeatures, 2),
         (" ae+umap ", AEUMAP, None),
+        ("clr", ContrastiveFeatures, 128),
+        ("clr:32", ContrastiveFeatures, 32),
+        ("clr+umap", AEUMAP, None),
     ],
 )
 def test_names(spec, cls, dim):
@@ -32,6 +35,17 @@ def test_ae_umap_routing():
     assert t.umap.n_components == 5 and t.umap.n_neighbors == 25 and t.umap.min_dist == 0.1
     assert t.autoencoder.n_components == 12 and t.autoencoder.epochs == 2
     assert t.autoencoder.random_state == 7 and t.umap.random_state == 7
+
+
+def test_clr_umap_routing():
+    t = make_features("hog+clr+umap:4", epochs=2, random_state=7, n_neighbors=25, clr_n_components=32,
+                      umap_min_dist=0.1)
+    assert isinstance(t.autoencoder, ContrastiveFeatures) and t.autoencoder.hog and not t.umap.hog
+    assert t.umap.n_components == 4 and t.umap.n_neighbors == 25 and t.umap.min_dist == 0.1
+    assert t.autoencoder.n_components == 32 and t.autoencoder.epochs == 2
+    assert t.autoencoder.random_state == 7 and t.umap.random_state == 7
+    with pytest.raises(InputError, match="ae_epochs"):
+        make_features("clr+umap", ae_epochs=3)
 
 
 def test_common_keywords_are_accepted_everywhere():
