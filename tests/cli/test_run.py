@@ -135,8 +135,10 @@ def test_unlabelled_images_get_centroids_but_no_label_figures(tmp_path):
 
 
 def _interrupt_when(cmd, ready, tmp_path, sig=signal.SIGINT, timeout=120):
+    # A shell starts background jobs with SIGINT ignored, and the child would inherit that;
+    # the run is meant to be a foreground one that a user interrupts, whoever starts pytest.
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=tmp_path)
+                            cwd=tmp_path, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + timeout
     while time.time() < deadline and proc.poll() is None and not ready():
         time.sleep(0.005)
