@@ -11,7 +11,7 @@ import importlib
 from pixelmeans.errors import MissingDependencyError
 
 TORCH_PIN = "torch==2.13.0"
-INSTALL_HINT = f"pip install 'pixelmeans[deep]'"
+INSTALL_HINT = "pip install 'pixelmeans[deep]'"
 
 
 def _missing(what: str, package: str, extra_hint: str, err: BaseException) -> MissingDependencyError:

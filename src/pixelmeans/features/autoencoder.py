@@ -6,10 +6,8 @@ the ``[deep]`` extra; asking for one then raises MissingDependencyError with the
 
 from __future__ import annotations
 
-import contextlib
 import math
 import sys
-import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -18,54 +16,10 @@ from sklearn.utils.validation import check_is_fitted
 from pixelmeans.errors import InputError
 from pixelmeans.features._base import check_features, check_n_features, image_shape_of, pixel_matrix
 from pixelmeans.features._deps import require_torch
+from pixelmeans.features._torch import (as_tensor, load_module, module_state, resolve_device, saved_weights,
+                                        seed_of, to_float, torch_context)
 
 _DEFAULT_HIDDEN = {"mlp": (500, 500, 2000), "conv": (32, 64, 128)}
-
-
-def _resolve_device(torch, device: str):
-    if device in (None, "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        return torch.device(device)
-    except (RuntimeError, TypeError) as err:
-        raise InputError(f"autoencoder: unknown device {device!r} ({err})") from None
-
-
-@contextlib.contextmanager
-def _torch_context(torch, n_threads, device, seed=None):
-    """Deterministic algorithms, a fixed thread count and (optionally) a forked, seeded RNG.
-
-    Global torch settings are restored on exit, so the caller's state is left alone.
-    """
-    old_threads = torch.get_num_threads()
-    old_det = torch.are_deterministic_algorithms_enabled()
-    old_warn = torch.is_deterministic_algorithms_warn_only_enabled()
-    old_cudnn = (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark)
-    # Denormal floats make CPU matmuls several times slower late in training; flushing
-    # them to zero changes no result that matters (PyTorch's default, off, is restored).
-    torch.set_flush_denormal(True)
-    devices = [device.index or 0] if device.type == "cuda" else []
-    try:
-        if n_threads:
-            torch.set_num_threads(int(n_threads))
-        torch.use_deterministic_algorithms(True, warn_only=True)
-        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
-        with torch.random.fork_rng(devices=devices):
-            if seed is not None:
-                torch.manual_seed(seed)
-            yield
-    finally:
-        torch.set_flush_denormal(False)
-        torch.set_num_threads(old_threads)
-        torch.use_deterministic_algorithms(old_det, warn_only=old_warn)
-        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = old_cudnn
-
-
-def _as_tensor(torch, A: np.ndarray):
-    """A CPU tensor sharing memory with ``A`` (read-only arrays too: nothing writes to it)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-        return torch.from_numpy(np.ascontiguousarray(A))
 
 
 def _conv_sizes(h: int, w: int):
@@ -283,20 +237,6 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         rotation = (10.0 if moved else 0.0) if self.rotation is None else float(self.rotation)
         return shift, rotation
 
-    def _seed(self) -> int:
-        rs = self.random_state
-        if rs is None:
-            return int(np.random.SeedSequence().generate_state(1)[0])
-        if isinstance(rs, np.random.RandomState):
-            return int(rs.randint(0, 2**31 - 1))
-        return int(rs)
-
-    @staticmethod
-    def _batch_to_float(torch, xb):
-        if xb.dtype == torch.uint8:
-            return xb.float().mul_(1.0 / 255.0)
-        return xb
-
     def _show_progress(self) -> bool | None:
         if self.verbose is None:
             return None  # tqdm: disable when not a terminal
@@ -323,11 +263,11 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
 
         n, d = X.shape
         hidden, shape = self._check_params(d, input_shape)
-        device = _resolve_device(torch, self.device)
-        seed = self._seed()
-        with _torch_context(torch, self.n_threads, device, seed):
+        device = resolve_device(torch, self.device, "autoencoder")
+        seed = seed_of(self.random_state)
+        with torch_context(torch, self.n_threads, device, seed):
             module = _build_module(torch, self.arch, d, shape, hidden, self.n_components).to(device)
-            data = _as_tensor(torch, X if X.dtype == np.uint8 else X.astype(np.float32, copy=False)).to(device)
+            data = as_tensor(torch, X if X.dtype == np.uint8 else X.astype(np.float32, copy=False)).to(device)
             gen = torch.Generator(device="cpu").manual_seed(seed)
             noise_gen = torch.Generator(device=device).manual_seed(seed + 1)
             opt = torch.optim.Adam(module.parameters(), lr=float(self.lr))
@@ -348,7 +288,7 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
                 perm = torch.randperm(n, generator=gen).to(device)
                 total = torch.zeros((), device=device)
                 for start in range(0, n, bs):
-                    xb = self._batch_to_float(torch, data[perm[start:start + bs]])
+                    xb = to_float(torch, data[perm[start:start + bs]])
                     if augment:
                         xb = _augment(torch, xb, shape, shift, rotation, noise_gen)
                     inp = xb
@@ -375,15 +315,15 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
     def _run(self, part: str, A, batch: int = 4096, post=None) -> np.ndarray:
         torch = require_torch("autoencoder features")
         check_is_fitted(self, "module_")
-        device = _resolve_device(torch, self.device)
+        device = resolve_device(torch, self.device, "autoencoder")
         net = self.module_[part]
         outs = []
-        with _torch_context(torch, self.n_threads, device), torch.no_grad():
+        with torch_context(torch, self.n_threads, device), torch.no_grad():
             net.to(device)
             try:
-                src = _as_tensor(torch, A)
+                src = as_tensor(torch, A)
                 for start in range(0, A.shape[0], batch):
-                    xb = self._batch_to_float(torch, src[start:start + batch].to(device))
+                    xb = to_float(torch, src[start:start + batch].to(device))
                     outs.append(net(xb).to("cpu").numpy().astype(np.float32, copy=False))
             finally:
                 net.to("cpu")
@@ -414,7 +354,7 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
 
     def _get_state(self) -> dict:
         check_is_fitted(self, "module_")
-        state = {f"module/{k}": v.detach().cpu().numpy() for k, v in self.module_.state_dict().items()}
+        state = module_state(self.module_)
         state["loss_curve_"] = np.asarray(self.loss_curve_, dtype=np.float64)
         state["n_features_in_"] = np.asarray(self.n_features_in_)
         state["image_shape_"] = np.asarray(self.image_shape_ if self.image_shape_ else (), dtype=np.int64)
@@ -425,12 +365,8 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         d = int(state["n_features_in_"])
         saved_shape = tuple(int(v) for v in np.asarray(state.get("image_shape_", ())).ravel())
         hidden, shape = self._check_params(d, saved_shape or None)
-        with torch.random.fork_rng(devices=[]):  # the throw-away initialisation leaves the RNG alone
-            module = _build_module(torch, self.arch, d, shape, hidden, self.n_components)
-        weights = {k[len("module/"):]: torch.from_numpy(np.array(v)) for k, v in state.items() if k.startswith("module/")}
-        module.load_state_dict(weights)
-        module.eval()
-        self.module_ = module
+        self.module_ = load_module(torch, lambda: _build_module(torch, self.arch, d, shape, hidden, self.n_components),
+                                   saved_weights(torch, state))
         self.loss_curve_ = [float(v) for v in state["loss_curve_"]]
         self.n_features_in_ = d
         self.image_shape_ = tuple(int(s) for s in state["image_shape_"]) or None

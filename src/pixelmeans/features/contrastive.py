@@ -25,7 +25,8 @@ from sklearn.utils.validation import check_is_fitted
 from pixelmeans.errors import InputError
 from pixelmeans.features._base import check_n_features, image_shape_of, pixel_matrix
 from pixelmeans.features._deps import require_torch
-from pixelmeans.features.autoencoder import _as_tensor, _resolve_device, _torch_context
+from pixelmeans.features._torch import (as_tensor, load_module, module_state, resolve_device, saved_weights,
+                                        seed_of, to_float, torch_context)
 
 
 def _build_module(torch, d: int, hidden, n_components: int, projection_dim: int):
@@ -180,12 +181,6 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
             raise InputError("clr: rotation, translate and erase must be ≥ 0 and dim in [0, 1]")
         return image_shape_of(d, self.image_shape, input_shape, who="clr")
 
-    def _seed(self) -> int:
-        rs = self.random_state
-        if rs is None:
-            return int(np.random.SeedSequence().generate_state(1)[0])
-        return int(rs)
-
     def _describe(self, torch, images):
         """Encoder input of float images ``(b, 1, h, w)``: pixels or their descriptors."""
         if not self.hog:
@@ -205,14 +200,14 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
         h, w = self._check_params(d, input_shape)
         if n < 2:
             raise InputError(f"clr: needs at least 2 images, got {n}")
-        device = _resolve_device(torch, self.device)
-        seed = self._seed()
+        device = resolve_device(torch, self.device, "clr")
+        seed = seed_of(self.random_state)
         bs = min(int(self.batch_size), n)
         moves = dict(scale=tuple(float(v) for v in self.scale), rotation=float(self.rotation),
                      translate=float(self.translate), flip=bool(self.flip), erase=float(self.erase),
                      dim=float(self.dim))
-        with _torch_context(torch, self.n_threads, device, seed):
-            images = _as_tensor(torch, pixels).view(n, 1, h, w)
+        with torch_context(torch, self.n_threads, device, seed):
+            images = as_tensor(torch, pixels).view(n, 1, h, w)
             d_in = self._describe(torch, images[:1].float()).shape[1]
             module = _build_module(torch, d_in, self.hidden, self.n_components, self.projection_dim).to(device)
             gen = torch.Generator().manual_seed(seed)
@@ -229,7 +224,7 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
                 running = 0.0
                 for step in range(steps_per_epoch):
                     batch = images[perm[step * bs:(step + 1) * bs]]
-                    batch = batch.float().mul_(1.0 / 255.0) if batch.dtype == torch.uint8 else batch.float()
+                    batch = to_float(torch, batch)
                     views = [self._describe(torch, _move(torch, batch, gen, **moves)).to(device) for _ in range(2)]
                     z1, z2 = (module["head"](module["encoder"](v)) for v in views)
                     loss = _nt_xent(torch, z1, z2, float(self.temperature))
@@ -254,17 +249,17 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "module_")
         pixels = pixel_matrix(X, deskew=self.deskew, image_shape=self.image_shape)
         check_n_features(self, pixels)
-        device = _resolve_device(torch, self.device)
+        device = resolve_device(torch, self.device, "clr")
         net = self.module_["encoder"]
         outs = []
         h, w = self.image_shape_
-        with _torch_context(torch, self.n_threads, device), torch.no_grad():
+        with torch_context(torch, self.n_threads, device), torch.no_grad():
             net.to(device)
             try:
-                src = _as_tensor(torch, pixels)
+                src = as_tensor(torch, pixels)
                 for start in range(0, pixels.shape[0], 4096):
                     batch = src[start:start + 4096].view(-1, 1, h, w)
-                    batch = batch.float().mul_(1.0 / 255.0) if batch.dtype == torch.uint8 else batch.float()
+                    batch = to_float(torch, batch)
                     z = net(self._describe(torch, batch).to(device))
                     outs.append(torch.nn.functional.normalize(z, dim=1).cpu().numpy().astype(np.float32))
             finally:
@@ -273,7 +268,7 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
 
     def _get_state(self) -> dict:
         check_is_fitted(self, "module_")
-        state = {f"module/{k}": v.detach().cpu().numpy() for k, v in self.module_.state_dict().items()}
+        state = module_state(self.module_)
         state["loss_curve_"] = np.asarray(self.loss_curve_, dtype=np.float64)
         state["n_features_in_"] = np.asarray(self.n_features_in_)
         state["image_shape_"] = np.asarray(self.image_shape_, dtype=np.int64)
@@ -281,13 +276,10 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
 
     def _set_state(self, state: dict) -> None:
         torch = require_torch("clr features")
-        weights = {k[len("module/"):]: torch.from_numpy(np.array(v)) for k, v in state.items() if k.startswith("module/")}
+        weights = saved_weights(torch, state)
         d_in = int(weights["encoder.0.weight"].shape[1])
-        with torch.random.fork_rng(devices=[]):  # the throw-away initialisation leaves the RNG alone
-            module = _build_module(torch, d_in, self.hidden, self.n_components, self.projection_dim)
-        module.load_state_dict(weights)
-        module.eval()
-        self.module_ = module
+        self.module_ = load_module(torch, lambda: _build_module(torch, d_in, self.hidden, self.n_components,
+                                                                self.projection_dim), weights)
         self.loss_curve_ = [float(v) for v in state["loss_curve_"]]
         self.n_features_in_ = int(state["n_features_in_"])
         self.image_shape_ = tuple(int(s) for s in state["image_shape_"])

@@ -1,0 +1,95 @@
+"""What the PyTorch encoders share: device choice, a deterministic context, seeds,
+tensors over NumPy arrays and saving a module's weights. Callers pass the ``torch``
+module in, so importing this needs no PyTorch."""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+
+import numpy as np
+
+from pixelmeans.errors import InputError
+
+
+def resolve_device(torch, device: str, who: str):
+    """``torch.device`` for "auto" (a GPU when PyTorch sees one), "cpu", "cuda:1", ..."""
+    if device in (None, "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise InputError(f"{who}: unknown device {device!r} ({err})") from None
+
+
+@contextlib.contextmanager
+def torch_context(torch, n_threads, device, seed=None):
+    """Deterministic algorithms, a fixed thread count and (optionally) a forked, seeded RNG.
+
+    Global torch settings are restored on exit, so the caller's state is left alone.
+    """
+    old_threads = torch.get_num_threads()
+    old_det = torch.are_deterministic_algorithms_enabled()
+    old_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    old_cudnn = (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark)
+    # Denormal floats make CPU matmuls several times slower late in training; flushing
+    # them to zero changes no result that matters (PyTorch's default, off, is restored).
+    torch.set_flush_denormal(True)
+    devices = [device.index or 0] if device.type == "cuda" else []
+    try:
+        if n_threads:
+            torch.set_num_threads(int(n_threads))
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+        with torch.random.fork_rng(devices=devices):
+            if seed is not None:
+                torch.manual_seed(seed)
+            yield
+    finally:
+        torch.set_flush_denormal(False)
+        torch.set_num_threads(old_threads)
+        torch.use_deterministic_algorithms(old_det, warn_only=old_warn)
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = old_cudnn
+
+
+def seed_of(random_state) -> int:
+    """One integer seed from ``random_state``: an int, a RandomState, or None (fresh)."""
+    if random_state is None:
+        return int(np.random.SeedSequence().generate_state(1)[0])
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, 2**31 - 1))
+    return int(random_state)
+
+
+def as_tensor(torch, A: np.ndarray):
+    """A CPU tensor sharing memory with ``A`` (read-only arrays too: nothing writes to it)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(np.ascontiguousarray(A))
+
+
+def to_float(torch, batch):
+    """A batch as float32 in [0, 1]: uint8 is divided by 255, floats are taken as given."""
+    if batch.dtype == torch.uint8:
+        return batch.float().mul_(1.0 / 255.0)
+    return batch.float()
+
+
+def module_state(module) -> dict:
+    """The module's weights as NumPy arrays under ``module/<name>`` keys (for saving)."""
+    return {f"module/{k}": v.detach().cpu().numpy() for k, v in module.state_dict().items()}
+
+
+def saved_weights(torch, state: dict) -> dict:
+    """The ``module/<name>`` entries of a saved state as tensors, keyed by ``<name>``."""
+    return {k[len("module/"):]: torch.from_numpy(np.array(v)) for k, v in state.items() if k.startswith("module/")}
+
+
+def load_module(torch, build, weights: dict):
+    """``build()`` a module (its throw-away initialisation leaves the RNG alone), load
+    ``weights`` into it and put it in eval mode."""
+    with torch.random.fork_rng(devices=[]):
+        module = build()
+    module.load_state_dict(weights)
+    module.eval()
+    return module
