@@ -1,7 +1,6 @@
 """`pixelmeans run` end to end on small real data: the folder, the numbers, the refusals."""
 
 import json
-import os
 import shutil
 import signal
 import subprocess

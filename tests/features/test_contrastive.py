@@ -87,6 +87,21 @@ def test_views_without_moves_are_the_images(tiny):
     assert np.all(same | mirrored) and same.any() and mirrored.any()
 
 
+def test_gamma_views_are_powers_of_the_image(tiny):
+    img = torch.from_numpy(tiny[:20].reshape(20, 1, 28, 28).astype(np.float32) / 255)
+    out = _move(torch, img, torch.Generator().manual_seed(0), **{**STILL, "gamma": 2.0}).numpy()
+    # the same draws without the power: the image after (identity) resampling
+    x = _move(torch, img, torch.Generator().manual_seed(0), **STILL).numpy()
+    # every pixel lies between the image squared and its square root; blank stays blank
+    assert np.all(out >= x ** 2 - 1e-5) and np.all(out <= np.sqrt(x) + 1e-5)
+    assert np.all(out[x == 0] == 0)
+    # one power per view: log(out) / log(x) is the same over a view's grey pixels
+    grey = (x > 0.05) & (x < 0.95)
+    powers = [np.log(np.clip(o[g], 1e-12, None)) / np.log(v[g]) for o, v, g in zip(out, x, grey)]
+    assert all(np.ptp(p) < 1e-3 for p in powers)
+    assert len({round(float(np.median(p)), 3) for p in powers}) > 10  # and the powers differ
+
+
 def test_views_stay_images_in_range(tiny):
     img = torch.from_numpy(tiny[:50].reshape(50, 1, 28, 28).astype(np.float32) / 255)
     moves = dict(scale=(0.8, 1.15), rotation=12.0, translate=0.2, flip=True, erase=1.0, dim=0.7)
@@ -114,6 +129,7 @@ def test_nt_xent_against_a_direct_sum():
 @pytest.mark.parametrize("kw, what", [
     (dict(temperature=0), "temperature"), (dict(scale=(1.2, 0.8)), "scale"),
     (dict(batch_size=1), "batch_size"), (dict(dim=1.5), "dim"), (dict(n_components=0), "n_components"),
+    (dict(gamma=0.5), "gamma"),
 ])
 def test_bad_parameters(tiny, kw, what):
     with pytest.raises(pixelmeans.InputError, match=what):

@@ -43,13 +43,14 @@ def _build_module(torch, d: int, hidden, n_components: int, projection_dim: int)
     return nn.ModuleDict({"encoder": nn.Sequential(*enc), "head": head})
 
 
-def _move(torch, img, gen, *, scale, rotation, translate, flip, erase, dim):
+def _move(torch, img, gen, *, scale, rotation, translate, flip, erase, dim, gamma=1.0):
     """Random views of a batch of images ``(b, 1, h, w)`` in [0, 1] (float32, same shape).
 
     Each image is scaled by a factor in ``scale``, turned by up to ``rotation`` degrees,
     shifted by up to ``translate`` of its half-side, mirrored left-right with
     probability 1/2 when ``flip``, gets a blank square of 4 to 9 pixels at a random
-    place with probability ``erase``, and is dimmed by a factor in ``[dim, 1]``.
+    place with probability ``erase``, has its pixels raised to a power between
+    ``1 / gamma`` and ``gamma`` (log-uniform), and is dimmed by a factor in ``[dim, 1]``.
     """
     F = torch.nn.functional
     b, _, h, w = img.shape
@@ -74,6 +75,11 @@ def _move(torch, img, gen, *, scale, rotation, translate, flip, erase, dim):
     blank = ((ys - centre[:, 0].view(b, 1, 1)).abs() < half.view(b, 1, 1)) & \
             ((xs - centre[:, 1].view(b, 1, 1)).abs() < half.view(b, 1, 1)) & hit.view(b, 1, 1)
     out = out.masked_fill(blank.unsqueeze(1), 0.0)
+    if gamma != 1.0:
+        # a power changes how bright the inside of a garment is against its outline,
+        # which dimming alone cannot do once hog has normalised the gradients away
+        g = math.log(gamma)
+        out = out.clamp_(0.0, 1.0).pow_(torch.exp(uniform(-g, g, b, 1, 1, 1)))
     return (out * uniform(dim, 1.0, b, 1, 1, 1)).clamp_(0.0, 1.0)
 
 
@@ -143,7 +149,7 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
     def __init__(self, n_components: int = 128, hidden=(1024, 512), projection_dim: int = 64,
                  epochs: int = 15, batch_size: int = 512, lr: float = 2e-3, temperature: float = 0.2,
                  scale=(0.8, 1.15), rotation: float = 12.0, translate: float = 0.2, flip: bool = True,
-                 erase: float = 0.3, dim: float = 0.7, image_shape=None, deskew: bool = False,
+                 erase: float = 0.3, dim: float = 0.7, gamma: float = 1.0, image_shape=None, deskew: bool = False,
                  hog: bool = False, device: str = "auto", random_state: int = 0, n_threads=None,
                  verbose=None):
         self.n_components = n_components
@@ -159,6 +165,7 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
         self.flip = flip
         self.erase = erase
         self.dim = dim
+        self.gamma = gamma
         self.image_shape = image_shape
         self.deskew = deskew
         self.hog = hog
@@ -179,6 +186,8 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
             raise InputError(f"clr: scale must be (low, high) with 0 < low ≤ high, got {self.scale}")
         if min(float(self.rotation), float(self.translate), float(self.erase)) < 0 or not 0 <= float(self.dim) <= 1:
             raise InputError("clr: rotation, translate and erase must be ≥ 0 and dim in [0, 1]")
+        if not float(self.gamma) >= 1:
+            raise InputError(f"clr: gamma must be ≥ 1 (powers from 1/gamma to gamma), got {self.gamma}")
         return image_shape_of(d, self.image_shape, input_shape, who="clr")
 
     def _describe(self, torch, images):
@@ -205,7 +214,7 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
         bs = min(int(self.batch_size), n)
         moves = dict(scale=tuple(float(v) for v in self.scale), rotation=float(self.rotation),
                      translate=float(self.translate), flip=bool(self.flip), erase=float(self.erase),
-                     dim=float(self.dim))
+                     dim=float(self.dim), gamma=float(self.gamma))
         with torch_context(torch, self.n_threads, device, seed):
             images = as_tensor(torch, pixels).view(n, 1, h, w)
             d_in = self._describe(torch, images[:1].float()).shape[1]
