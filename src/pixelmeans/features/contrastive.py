@@ -78,7 +78,8 @@ def _move(torch, img, gen, *, scale, rotation, translate, flip, erase, dim, gamm
     out = out.masked_fill(blank.unsqueeze(1), 0.0)
     if gamma != 1.0:
         # a power changes how bright the inside of a garment is against its outline,
-        # which dimming alone cannot do once hog has normalised the gradients away
+        # which dimming alone cannot do once hog has normalised the gradients away; with
+        # gamma 1 nothing is drawn, so the random stream (and every earlier result) is kept
         g = math.log(gamma)
         out = out.clamp_(0.0, 1.0).pow_(torch.exp(uniform(-g, g, b, 1, 1, 1)))
     return (out * uniform(dim, 1.0, b, 1, 1, 1)).clamp_(0.0, 1.0)
