@@ -1,5 +1,5 @@
 """What the PyTorch encoders share: device choice, a deterministic context, seeds,
-tensors over NumPy arrays and saving a module's weights. Callers pass the ``torch``
+tensors over NumPy arrays, moving images and saving a module's weights. Callers pass the ``torch``
 module in, so importing this needs no PyTorch."""
 
 from __future__ import annotations
@@ -73,6 +73,19 @@ def to_float(torch, batch):
     if batch.dtype == torch.uint8:
         return batch.float().mul_(1.0 / 255.0)
     return batch.float()
+
+
+def warp(torch, img, cos, sin, shift, mirror=None):
+    """Images ``(b, 1, h, w)`` moved by the linear map ``[[cos, -sin], [sin, cos]]`` (each
+    ``(b,)``; their length sets the zoom) and ``shift`` ``(b, 2)`` in half-sides, the x
+    column first multiplied by ``mirror`` ``(b,)`` of +-1 when given; bilinear, zero
+    outside the image. The random draws stay with the callers, so each keeps its stream."""
+    cx = cos if mirror is None else cos * mirror
+    sx = sin if mirror is None else sin * mirror
+    theta = torch.stack([torch.stack([cx, -sin, shift[:, 0]], 1),
+                         torch.stack([sx, cos, shift[:, 1]], 1)], 1)
+    grid = torch.nn.functional.affine_grid(theta, img.shape, align_corners=False)
+    return torch.nn.functional.grid_sample(img, grid, align_corners=False)
 
 
 def module_state(module) -> dict:

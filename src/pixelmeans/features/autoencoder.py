@@ -17,7 +17,7 @@ from pixelmeans.errors import InputError
 from pixelmeans.features._base import check_features, check_n_features, image_shape_of, pixel_matrix
 from pixelmeans.features._deps import require_torch
 from pixelmeans.features._torch import (as_tensor, load_module, module_state, resolve_device, saved_weights,
-                                        seed_of, to_float, torch_context)
+                                        seed_of, to_float, torch_context, warp)
 
 _DEFAULT_HIDDEN = {"mlp": (500, 500, 2000), "conv": (32, 64, 128)}
 
@@ -96,13 +96,8 @@ def _augment(torch, xb, shape, shift: int, rotation: float, gen):
     img = xb.view(n, 1, h, w)
     angle = (torch.rand(n, generator=gen, device=xb.device) * 2 - 1) * (rotation * math.pi / 180)
     move = torch.randint(-shift, shift + 1, (n, 2), generator=gen, device=xb.device).to(xb.dtype)
-    cos, sin = torch.cos(angle), torch.sin(angle)
-    theta = torch.stack([
-        torch.stack([cos, -sin, move[:, 0] * (2.0 / w)], 1),
-        torch.stack([sin, cos, move[:, 1] * (2.0 / h)], 1),
-    ], 1)
-    grid = torch.nn.functional.affine_grid(theta, img.shape, align_corners=False)
-    return torch.nn.functional.grid_sample(img, grid, align_corners=False).reshape(n, h * w)
+    shift_xy = torch.stack([move[:, 0] * (2.0 / w), move[:, 1] * (2.0 / h)], 1)
+    return warp(torch, img, torch.cos(angle), torch.sin(angle), shift_xy).reshape(n, h * w)
 
 
 class AutoencoderFeatures(TransformerMixin, BaseEstimator):

@@ -27,7 +27,7 @@ from pixelmeans.errors import InputError
 from pixelmeans.features._base import check_n_features, image_shape_of, pixel_matrix
 from pixelmeans.features._deps import require_torch
 from pixelmeans.features._torch import (as_tensor, load_module, module_state, resolve_device, saved_weights,
-                                        seed_of, to_float, torch_context)
+                                        seed_of, to_float, torch_context, warp)
 
 
 def _build_module(torch, d: int, hidden, n_components: int, projection_dim: int):
@@ -53,7 +53,6 @@ def _move(torch, img, gen, *, scale, rotation, translate, flip, erase, dim, gamm
     place with probability ``erase``, has its pixels raised to a power between
     ``1 / gamma`` and ``gamma`` (log-uniform), and is dimmed by a factor in ``[dim, 1]``.
     """
-    F = torch.nn.functional
     b, _, h, w = img.shape
 
     def uniform(lo, hi, *shape):
@@ -63,11 +62,7 @@ def _move(torch, img, gen, *, scale, rotation, translate, flip, erase, dim, gamm
     a = uniform(-rotation, rotation, b) * (math.pi / 180)
     t = uniform(-translate, translate, b, 2)
     mirror = torch.where(torch.rand(b, generator=gen) < (0.5 if flip else 0.0), -1.0, 1.0)
-    cos, sin = torch.cos(a) / s, torch.sin(a) / s
-    theta = torch.stack([torch.stack([cos * mirror, -sin, t[:, 0]], 1),
-                         torch.stack([sin * mirror, cos, t[:, 1]], 1)], 1)
-    grid = F.affine_grid(theta, img.shape, align_corners=False)
-    out = F.grid_sample(img, grid, align_corners=False)
+    out = warp(torch, img, torch.cos(a) / s, torch.sin(a) / s, t, mirror)
     centre = torch.rand(b, 2, generator=gen) * torch.tensor([h, w])
     half = torch.randint(4, 10, (b,), generator=gen).float() / 2
     hit = torch.rand(b, generator=gen) < erase
