@@ -1,6 +1,6 @@
 """What the PyTorch encoders share: device choice, a deterministic context, seeds,
-tensors over NumPy arrays, moving images and saving a module's weights. Callers pass the ``torch``
-module in, so importing this needs no PyTorch."""
+tensors over NumPy arrays, moving images and saving a module's weights. Callers pass
+the ``torch`` module in, so importing this needs no PyTorch."""
 
 from __future__ import annotations
 
