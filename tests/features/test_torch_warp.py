@@ -12,17 +12,17 @@ def img():
     return torch.rand(3, 1, 8, 8, generator=torch.Generator().manual_seed(0))
 
 
-def _ones(b):
+def _identity(b):
     return torch.ones(b), torch.zeros(b), torch.zeros(b, 2)
 
 
 def test_identity_map_keeps_the_images(img):
-    cos, sin, shift = _ones(3)
+    cos, sin, shift = _identity(3)
     assert torch.allclose(warp(torch, img, cos, sin, shift), img, atol=1e-6)
 
 
 def test_mirror_flips_left_right_only_where_asked(img):
-    cos, sin, shift = _ones(3)
+    cos, sin, shift = _identity(3)
     out = warp(torch, img, cos, sin, shift, mirror=torch.tensor([-1.0, 1.0, -1.0]))
     assert torch.allclose(out[0], img[0].flip(-1), atol=1e-6)
     assert torch.allclose(out[1], img[1], atol=1e-6)
@@ -31,7 +31,7 @@ def test_mirror_flips_left_right_only_where_asked(img):
 
 def test_shift_is_in_half_sides(img):
     # 0.5 half-sides is a quarter of the width: 2 pixels of 8
-    cos, sin, shift = _ones(3)
+    cos, sin, shift = _identity(3)
     shift[:, 0] = 0.5
     out = warp(torch, img, cos, sin, shift)
     assert torch.allclose(out[..., :6], img[..., 2:], atol=1e-6)

@@ -61,7 +61,10 @@ def _move(torch, img, gen, *, scale, rotation, translate, flip, erase, dim, gamm
     s = uniform(scale[0], scale[1], b)
     a = uniform(-rotation, rotation, b) * (math.pi / 180)
     t = uniform(-translate, translate, b, 2)
-    mirror = torch.where(torch.rand(b, generator=gen) < (0.5 if flip else 0.0), -1.0, 1.0)
+    # the mirror's coin is tossed even when ``flip`` is off, so the draws after it (and
+    # every result measured with either setting) stay the same
+    heads = torch.rand(b, generator=gen) < 0.5
+    mirror = torch.where(heads, -1.0, 1.0) if flip else None
     out = warp(torch, img, torch.cos(a) / s, torch.sin(a) / s, t, mirror)
     centre = torch.rand(b, 2, generator=gen) * torch.tensor([h, w])
     half = torch.randint(4, 10, (b,), generator=gen).float() / 2
@@ -105,7 +108,7 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
         Output size of the projection head the loss is computed on.
     epochs : int, default 15
         Passes over the data; each image is seen as two views per pass. 15 epochs of
-        ``hog+clr`` on 70,000 images took 155 to 260 s on 2 CPU cores (2026-12-01);
+        ``hog+clr`` on 70,000 images took 146 to 285 s on 2 CPU cores (2026-12-01/02);
         50 or 100 epochs did not lift Fashion-MNIST's accuracy (README).
     batch_size : int, default 512
         Images per step (2 x 512 views); larger batches give the loss more negatives.
