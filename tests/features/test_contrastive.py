@@ -58,6 +58,24 @@ def test_hog_input_and_saved_reload_give_identical_features(tiny, tmp_path):
     assert loaded.loss_curve_ == t.loss_curve_
 
 
+def test_conv_encoder_reads_images_and_reloads_identically(tiny, tmp_path):
+    t = ContrastiveFeatures(arch="conv", random_state=0, **FAST).fit(tiny)
+    convs = [m for m in t.module_["encoder"] if type(m).__name__ == "Conv2d"]
+    assert [c.in_channels for c in convs] == [1, 16]  # the images themselves, one channel
+    E = t.transform(tiny)
+    assert E.shape == (400, 16) and E.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(E, axis=1), 1.0, rtol=1e-5)
+    again = ContrastiveFeatures(arch="conv", random_state=0, **FAST).fit(tiny)
+    np.testing.assert_array_equal(again.transform(tiny), E)
+    mlp = ContrastiveFeatures(random_state=0, **FAST).fit(tiny)
+    assert not np.allclose(mlp.transform(tiny), E)
+    path = tmp_path / "conv.pmfeat"
+    save_features(t, path)
+    loaded = load_features(path)
+    assert loaded.get_params()["arch"] == "conv"
+    np.testing.assert_array_equal(loaded.transform(tiny), E)
+
+
 def test_clr_umap_saved_and_reloaded_gives_identical_features(tiny, tmp_path):
     stage = {k: v for k, v in FAST.items() if k != "n_components"}  # n_components is UMAP's D here
     t = make_features("hog+clr+umap:3", random_state=0, n_neighbors=10, clr_n_components=16, **stage)
@@ -129,7 +147,7 @@ def test_nt_xent_against_a_direct_sum():
 @pytest.mark.parametrize("kw, what", [
     (dict(temperature=0), "temperature"), (dict(scale=(1.2, 0.8)), "scale"),
     (dict(batch_size=1), "batch_size"), (dict(dim=1.5), "dim"), (dict(n_components=0), "n_components"),
-    (dict(gamma=0.5), "gamma"),
+    (dict(gamma=0.5), "gamma"), (dict(arch="resnet"), "arch"), (dict(arch="conv", hog=True), "hog"),
 ])
 def test_bad_parameters(tiny, kw, what):
     with pytest.raises(pixelmeans.InputError, match=what):

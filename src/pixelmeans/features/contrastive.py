@@ -10,7 +10,8 @@ over seeds 0, 1, 2; 0.671 on another CPU) where ``hog+umap`` reached 0.617, and 
 MNIST (issue 7's benchmark, README).
 
 With ``hog``, each moved image is described by its histograms of oriented gradients
-(:mod:`pixelmeans.features.hog`) before it enters the encoder, an MLP; the moves are
+(:mod:`pixelmeans.features.hog`) before it enters the encoder, an MLP; with
+``arch="conv"`` two small convolutions read the moved image itself. The moves are
 always made on the images. PyTorch is imported only when the encoder is built.
 """
 
@@ -30,10 +31,22 @@ from pixelmeans.features._torch import (as_tensor, load_module, module_state, re
                                         seed_of, to_float, torch_context, warp)
 
 
-def _build_module(torch, d: int, hidden, n_components: int, projection_dim: int):
+def _build_module(torch, d: int, hidden, n_components: int, projection_dim: int, arch: str = "mlp", image_shape=None):
     nn = torch.nn
-    widths = [d, *[int(x) for x in hidden]]
     enc = []
+    if arch == "conv":
+        # two small convolutions see the sandal's straps and the sneaker's sole, which an
+        # MLP on whole-image inputs groups by the shoe's height; channels_last is about a
+        # quarter faster on CPU (2 cores: 46 s against 61 s per 140,000 views)
+        class ChannelsLast(nn.Module):
+            def forward(self, x):
+                return x.contiguous(memory_format=torch.channels_last)
+
+        h, w = image_shape
+        enc = [ChannelsLast(), nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+               nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten()]
+        d = 32 * (h // 4) * (w // 4)
+    widths = [d, *[int(x) for x in hidden]]
     for a, b in zip(widths[:-1], widths[1:]):
         enc += [nn.Linear(a, b), nn.BatchNorm1d(b), nn.ReLU()]
     enc.append(nn.Linear(widths[-1], int(n_components)))
@@ -134,6 +147,13 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
     hog : bool, default False
         Feed the encoder the (moved) images' histograms of oriented gradients
         (:mod:`pixelmeans.features.hog`) instead of their pixels.
+    arch : {"mlp", "conv"}, default "mlp"
+        "mlp": the hidden layers read the pixels (or descriptors) as one vector. "conv":
+        two 3 x 3 convolutions (16 and 32 channels, each followed by BatchNorm, ReLU and
+        2 x 2 max-pooling) read the moved images first, then the hidden layers; it
+        cannot be combined with ``hog``. On Fashion-MNIST ``clr+umap`` with "conv" sorts
+        the shoes by class where ``hog`` sorts them by height (README), at about 45 s an
+        epoch of 70,000 images on 2 CPU cores, four times the MLP's.
     device : "auto", "cpu", "cuda", ...
         "auto" trains on a GPU when PyTorch sees one, else on the CPU.
     random_state : int, default 0
@@ -155,7 +175,7 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
                  epochs: int = 15, batch_size: int = 512, lr: float = 2e-3, temperature: float = 0.2,
                  scale=(0.8, 1.15), rotation: float = 12.0, translate: float = 0.2, flip: bool = False,
                  erase: float = 0.3, dim: float = 0.7, gamma: float = 1.0, image_shape=None, deskew: bool = False,
-                 hog: bool = False, device: str = "auto", random_state: int = 0, n_threads=None,
+                 hog: bool = False, arch: str = "mlp", device: str = "auto", random_state: int = 0, n_threads=None,
                  verbose=None):
         self.n_components = n_components
         self.hidden = hidden
@@ -174,6 +194,7 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
         self.image_shape = image_shape
         self.deskew = deskew
         self.hog = hog
+        self.arch = arch
         self.device = device
         self.random_state = random_state
         self.n_threads = n_threads
@@ -193,10 +214,19 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
             raise InputError("clr: rotation, translate and erase must be ≥ 0 and dim in [0, 1]")
         if not float(self.gamma) >= 1:
             raise InputError(f"clr: gamma must be ≥ 1 (powers from 1/gamma to gamma), got {self.gamma}")
-        return image_shape_of(d, self.image_shape, input_shape, who="clr")
+        if self.arch not in ("mlp", "conv"):
+            raise InputError(f"clr: arch must be 'mlp' or 'conv', got {self.arch!r}")
+        if self.arch == "conv" and self.hog:
+            raise InputError("clr: arch='conv' reads the images themselves: drop hog (hog descriptors are not images)")
+        h, w = image_shape_of(d, self.image_shape, input_shape, who="clr")
+        if self.arch == "conv" and min(h, w) < 4:
+            raise InputError(f"clr: arch='conv' needs images of at least 4 x 4 pixels, got {h} x {w}")
+        return h, w
 
     def _describe(self, torch, images):
         """Encoder input of float images ``(b, 1, h, w)``: pixels or their descriptors."""
+        if self.arch == "conv":
+            return images
         if not self.hog:
             return images.reshape(images.shape[0], -1)
         from pixelmeans.features.hog import hog
@@ -223,7 +253,8 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
         with torch_context(torch, self.n_threads, device, seed):
             images = as_tensor(torch, pixels).view(n, 1, h, w)
             d_in = self._describe(torch, images[:1].float()).shape[1]
-            module = _build_module(torch, d_in, self.hidden, self.n_components, self.projection_dim).to(device)
+            module = _build_module(torch, d_in, self.hidden, self.n_components, self.projection_dim,
+                                   self.arch, (h, w)).to(device)
             gen = torch.Generator().manual_seed(seed)
             opt = torch.optim.Adam(module.parameters(), lr=float(self.lr), weight_decay=1e-6)
             steps_per_epoch = n // bs  # whole batches only: BatchNorm and the loss want full ones
@@ -291,9 +322,10 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
     def _set_state(self, state: dict) -> None:
         torch = require_torch("clr features")
         weights = saved_weights(torch, state)
-        d_in = int(weights["encoder.0.weight"].shape[1])
+        d_in = 1 if self.arch == "conv" else int(weights["encoder.0.weight"].shape[1])
+        shape = tuple(int(v) for v in state["image_shape_"])
         self.module_ = load_module(torch, lambda: _build_module(torch, d_in, self.hidden, self.n_components,
-                                                                self.projection_dim), weights)
+                                                                self.projection_dim, self.arch, shape), weights)
         self.loss_curve_ = [float(v) for v in state["loss_curve_"]]
         self.n_features_in_ = int(state["n_features_in_"])
         self.image_shape_ = tuple(int(s) for s in state["image_shape_"])
