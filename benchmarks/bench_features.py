@@ -9,7 +9,7 @@ accuracy >= 0.98 and NMI >= 0.94 at <= 600 s wall per seed; Fashion-MNIST >= 0.6
 
     .venv/bin/python benchmarks/bench_features.py [--datasets mnist fashion-mnist]
         [--features pixels deskew+pixels hog+pixels pca autoencoder umap hog+umap ae+umap
-                    deskew+ae+umap deskew+hog+ae+umap hog+clr+umap] [--seeds 0 1 2]
+                    deskew+ae+umap deskew+hog+ae+umap hog+clr+umap clr+umap] [--seeds 0 1 2]
         [--set key=value ...] [--out FILE]
 
 Results are merged into the JSON file (default ``benchmarks/results/features-<date>.json``)
@@ -35,7 +35,7 @@ import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FEATURES = ("pixels", "deskew+pixels", "hog+pixels", "pca", "autoencoder", "umap", "hog+umap", "ae+umap",
-            "deskew+ae+umap", "deskew+hog+ae+umap", "hog+clr+umap")
+            "deskew+ae+umap", "deskew+hog+ae+umap", "hog+clr+umap", "clr+umap")
 TWO_STAGE = ("ae+umap", "clr+umap")  # an encoder, then UMAP of its codes: timed stage by stage
 
 
