@@ -36,14 +36,9 @@ def _build_module(torch, d: int, hidden, n_components: int, projection_dim: int,
     enc = []
     if arch == "conv":
         # two small convolutions see the sandal's straps and the sneaker's sole, which an
-        # MLP on whole-image inputs groups by the shoe's height; channels_last is about a
-        # quarter faster on CPU (2 cores: 46 s against 61 s per 140,000 views)
-        class ChannelsLast(nn.Module):
-            def forward(self, x):
-                return x.contiguous(memory_format=torch.channels_last)
-
+        # MLP on whole-image inputs groups by the shoe's height
         h, w = image_shape
-        enc = [ChannelsLast(), nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+        enc = [nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
                nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten()]
         d = 32 * (h // 4) * (w // 4)
     widths = [d, *[int(x) for x in hidden]]
@@ -226,7 +221,9 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
     def _describe(self, torch, images):
         """Encoder input of float images ``(b, 1, h, w)``: pixels or their descriptors."""
         if self.arch == "conv":
-            return images
+            # channels_last is about a quarter faster for these convolutions on CPU (2 cores:
+            # 46 s against 61 s per 140,000 views)
+            return images.contiguous(memory_format=torch.channels_last)
         if not self.hog:
             return images.reshape(images.shape[0], -1)
         from pixelmeans.features.hog import hog
