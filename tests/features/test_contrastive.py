@@ -76,26 +76,6 @@ def test_conv_encoder_reads_images_and_reloads_identically(tiny, tmp_path):
     np.testing.assert_array_equal(loaded.transform(tiny), E)
 
 
-def test_conv_with_hog_reads_both_and_reloads_identically(tiny, tmp_path):
-    from pixelmeans.features.hog import hog
-
-    t = ContrastiveFeatures(arch="conv", hog=True, random_state=0, **FAST).fit(tiny)
-    first = t.module_["encoder"][0]
-    assert [m.in_channels for m in first.conv if type(m).__name__ == "Conv2d"] == [1, 16]
-    # the hidden layer reads the convolutions' 32 x 7 x 7 outputs and the descriptors
-    n_hog = hog(tiny[:1].reshape(1, 28, 28)).shape[1]
-    assert t.module_["encoder"][1].in_features == 32 * 7 * 7 + n_hog
-    E = t.transform(tiny)
-    assert E.shape == (400, 16) and E.dtype == np.float32
-    conv = ContrastiveFeatures(arch="conv", random_state=0, **FAST).fit(tiny)
-    assert not np.allclose(conv.transform(tiny), E)
-    path = tmp_path / "conv-hog.pmfeat"
-    save_features(t, path)
-    loaded = load_features(path)
-    assert loaded.get_params()["hog"] and loaded.get_params()["arch"] == "conv"
-    np.testing.assert_array_equal(loaded.transform(tiny), E)
-
-
 def test_clr_umap_saved_and_reloaded_gives_identical_features(tiny, tmp_path):
     stage = {k: v for k, v in FAST.items() if k != "n_components"}  # n_components is UMAP's D here
     t = make_features("hog+clr+umap:3", random_state=0, n_neighbors=10, clr_n_components=16, **stage)
@@ -167,7 +147,7 @@ def test_nt_xent_against_a_direct_sum():
 @pytest.mark.parametrize("kw, what", [
     (dict(temperature=0), "temperature"), (dict(scale=(1.2, 0.8)), "scale"),
     (dict(batch_size=1), "batch_size"), (dict(dim=1.5), "dim"), (dict(n_components=0), "n_components"),
-    (dict(gamma=0.5), "gamma"), (dict(arch="resnet"), "arch")
+    (dict(gamma=0.5), "gamma"), (dict(arch="resnet"), "arch"), (dict(arch="conv", hog=True), "hog"),
 ])
 def test_bad_parameters(tiny, kw, what):
     with pytest.raises(pixelmeans.InputError, match=what):

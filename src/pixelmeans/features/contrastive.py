@@ -11,8 +11,7 @@ MNIST (issue 7's benchmark, README).
 
 With ``hog``, each moved image is described by its histograms of oriented gradients
 (:mod:`pixelmeans.features.hog`) before it enters the encoder, an MLP; with
-``arch="conv"`` two small convolutions read the moved image itself (and with both,
-the MLP reads the descriptors beside the convolutions' outputs). The moves are
+``arch="conv"`` two small convolutions read the moved image itself. The moves are
 always made on the images. PyTorch is imported only when the encoder is built.
 """
 
@@ -32,40 +31,16 @@ from pixelmeans.features._torch import (as_tensor, load_module, module_state, re
                                         seed_of, to_float, torch_context, warp)
 
 
-def _conv_width(image_shape) -> int:
-    h, w = image_shape
-    return 32 * (h // 4) * (w // 4)
-
-
-def _pixels_then_descriptors(torch, conv, image_shape):
-    """A layer reading rows ``[h * w pixels | descriptors]``: the pixels go through
-    ``conv``, the descriptors past it, and both come out side by side."""
-    h, w = image_shape
-
-    class PixelsThenDescriptors(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv = conv
-
-        def forward(self, x):
-            pix = x[:, :h * w].reshape(-1, 1, h, w).contiguous(memory_format=torch.channels_last)
-            return torch.cat([self.conv(pix), x[:, h * w:]], dim=1)
-
-    return PixelsThenDescriptors()
-
-
 def _build_module(torch, d: int, hidden, n_components: int, projection_dim: int, arch: str = "mlp", image_shape=None):
-    """Encoder and projection head. ``d``: the input width, or for "conv" the width of
-    the descriptors read beside the convolutions (0: none)."""
     nn = torch.nn
     enc = []
     if arch == "conv":
         # two small convolutions see the sandal's straps and the sneaker's sole, which an
         # MLP on whole-image inputs groups by the shoe's height
-        conv = [nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
-                nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten()]
-        enc = [_pixels_then_descriptors(torch, nn.Sequential(*conv), image_shape)] if d else conv
-        d += _conv_width(image_shape)
+        h, w = image_shape
+        enc = [nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+               nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten()]
+        d = 32 * (h // 4) * (w // 4)
     widths = [d, *[int(x) for x in hidden]]
     for a, b in zip(widths[:-1], widths[1:]):
         enc += [nn.Linear(a, b), nn.BatchNorm1d(b), nn.ReLU()]
@@ -170,9 +145,8 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
     arch : {"mlp", "conv"}, default "mlp"
         "mlp": the hidden layers read the pixels (or descriptors) as one vector. "conv":
         two 3 x 3 convolutions (16 and 32 channels, each followed by BatchNorm, ReLU and
-        2 x 2 max-pooling) read the moved images first, then the hidden layers; with
-        ``hog`` the hidden layers read the moved images' descriptors beside the
-        convolutions' outputs. On Fashion-MNIST ``clr+umap`` with "conv" sorts
+        2 x 2 max-pooling) read the moved images first, then the hidden layers; it
+        cannot be combined with ``hog``. On Fashion-MNIST ``clr+umap`` with "conv" sorts
         the shoes by class where ``hog`` sorts them by height (README), at about 45 s an
         epoch of 70,000 images on 2 CPU cores, four times the MLP's.
     device : "auto", "cpu", "cuda", ...
@@ -237,6 +211,8 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
             raise InputError(f"clr: gamma must be ≥ 1 (powers from 1/gamma to gamma), got {self.gamma}")
         if self.arch not in ("mlp", "conv"):
             raise InputError(f"clr: arch must be 'mlp' or 'conv', got {self.arch!r}")
+        if self.arch == "conv" and self.hog:
+            raise InputError("clr: arch='conv' reads the images themselves: drop hog (hog descriptors are not images)")
         h, w = image_shape_of(d, self.image_shape, input_shape, who="clr")
         if self.arch == "conv" and min(h, w) < 4:
             raise InputError(f"clr: arch='conv' needs images of at least 4 x 4 pixels, got {h} x {w}")
@@ -244,7 +220,7 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
 
     def _describe(self, torch, images):
         """Encoder input of float images ``(b, 1, h, w)``: pixels or their descriptors."""
-        if self.arch == "conv" and not self.hog:
+        if self.arch == "conv":
             # channels_last is about a quarter faster for these convolutions on CPU (2 cores:
             # 46 s against 61 s per 140,000 views)
             return images.contiguous(memory_format=torch.channels_last)
@@ -252,10 +228,7 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
             return images.reshape(images.shape[0], -1)
         from pixelmeans.features.hog import hog
 
-        desc = torch.from_numpy(hog(images[:, 0].cpu().numpy()))
-        if self.arch == "conv":
-            return torch.cat([images.reshape(images.shape[0], -1), desc.to(images.dtype)], dim=1)
-        return desc
+        return torch.from_numpy(hog(images[:, 0].cpu().numpy()))
 
     def fit(self, X, y=None):
         """Train the encoder on ``X`` (n, d) or (n, h, w); ``y`` is ignored. Returns self."""
@@ -277,8 +250,6 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
         with torch_context(torch, self.n_threads, device, seed):
             images = as_tensor(torch, pixels).view(n, 1, h, w)
             d_in = self._describe(torch, images[:1].float()).shape[1]
-            if self.arch == "conv":
-                d_in = d_in - h * w if self.hog else 0
             module = _build_module(torch, d_in, self.hidden, self.n_components, self.projection_dim,
                                    self.arch, (h, w)).to(device)
             gen = torch.Generator().manual_seed(seed)
@@ -348,11 +319,8 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
     def _set_state(self, state: dict) -> None:
         torch = require_torch("clr features")
         weights = saved_weights(torch, state)
+        d_in = 1 if self.arch == "conv" else int(weights["encoder.0.weight"].shape[1])
         shape = tuple(int(v) for v in state["image_shape_"])
-        if self.arch != "conv":
-            d_in = int(weights["encoder.0.weight"].shape[1])
-        else:
-            d_in = int(weights["encoder.1.weight"].shape[1]) - _conv_width(shape) if self.hog else 0
         self.module_ = load_module(torch, lambda: _build_module(torch, d_in, self.hidden, self.n_components,
                                                                 self.projection_dim, self.arch, shape), weights)
         self.loss_curve_ = [float(v) for v in state["loss_curve_"]]
