@@ -156,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pixelmeans`` command; returns the exit code."""
+    for stream in (sys.stdout, sys.stderr):
+        # A file name with bytes that are not UTF-8 reaches us as lone surrogates; print
+        # it escaped rather than fail on it.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:

@@ -21,9 +21,11 @@ import numpy as np
 
 from pixelmeans import evaluate as ev
 from pixelmeans.errors import InputError
-from pixelmeans.fileio import atomic_directory, write_bytes, write_text
+from pixelmeans.fileio import (atomic_directory, clean_stale_temporaries, describe_entries, foreign_entries,
+                               write_bytes, write_text)
 
 SUMMARY_MARKER = "pixelmeans-results"
+INIT_NAMES = ("k-means++", "k-means||", "random", "random-points")
 N_MEMBERS_SHOWN = 8
 
 
@@ -214,33 +216,62 @@ def default_out(config, suffix: str) -> Path:
     return Path("results") / f"{name}-{suffix}{features_tag(config.features)}"
 
 
-def check_out(out: Path, overwrite: bool) -> None:
-    """Refuse an output folder we may not write or must not clobber.
+def check_out(out, overwrite: bool, *, echo=print) -> None:
+    """Refuse, before any work, an output folder we may not write or must not replace.
 
-    Only a folder that pixelmeans itself wrote (its summary.json carries our marker)
-    is ever replaced, and only with ``overwrite``: files the user put there are never
-    deleted.
+    ``out`` must be a new folder, an empty one, or (with ``overwrite``) a folder whose
+    manifest shows that pixelmeans wrote everything in it (:func:`fileio.foreign_entries`):
+    files a user put there are never deleted. Hidden working folders that a killed
+    run left beside ``out`` are cleaned up first, and each is named on the console.
     """
+    shown = out
+    out = Path(os.path.abspath(out))
+    cwd = Path.cwd()
+    if out == cwd or out in cwd.parents:
+        raise InputError(f"--out {shown}: is the current folder or one above it; expected a folder to create")
+    if out.is_symlink():
+        raise InputError(f"--out {shown}: is a symbolic link; expected a folder to create")
     if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: is a file; expected a folder to create")
-    parent = out.parent if str(out.parent) else Path(".")
-    probe = parent
+        raise InputError(f"--out {shown}: is a file; expected a folder to create")
+    probe = out.parent
     while not probe.exists():
         probe = probe.parent
-    if not os.access(probe, os.W_OK):
-        raise InputError(f"--out {out}: {probe} is not writable")
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"--out {shown}: {probe} is not a writable folder")
+    for line in clean_stale_temporaries(out):
+        echo(line)
     if out.exists() and any(out.iterdir()):
         if not overwrite:
-            raise InputError(f"--out {out}: folder exists and is not empty; pass --overwrite to replace it")
-        if not _written_by_pixelmeans(out):
-            raise InputError(f"--out {out}: holds files pixelmeans did not write; refusing to replace it")
+            raise InputError(f"--out {shown}: folder exists and is not empty; pass --overwrite to replace it")
+        foreign = foreign_entries(out)
+        if foreign:
+            raise InputError(f"--out {shown}: holds {describe_entries(foreign)} that pixelmeans did not "
+                             "write; refusing to replace it")
 
 
-def _written_by_pixelmeans(folder: Path) -> bool:
-    try:
-        return json.loads((folder / "summary.json").read_text()).get("kind") == SUMMARY_MARKER
-    except (OSError, ValueError, AttributeError):
-        return False
+def check_fit_config(config: FitConfig) -> None:
+    """Validate the settings ``run`` and ``sweep`` share, before any data is read.
+
+    Raises InputError naming the first bad option.
+    """
+    if isinstance(config.seed, bool) or not isinstance(config.seed, (int, np.integer)) \
+            or not 0 <= config.seed < 2**32:
+        raise InputError(f"--seed {config.seed}: expected an integer from 0 to {2**32 - 1}")
+    if config.n_init < 1:
+        raise InputError(f"--n-init {config.n_init}: expected at least 1 restart")
+    if config.max_iter < 1:
+        raise InputError(f"--max-iter {config.max_iter}: expected at least 1 step")
+    if not np.isfinite(config.tol) or config.tol < 0:
+        raise InputError(f"--tol {config.tol}: expected a number of at least 0")
+    if config.init not in INIT_NAMES and not Path(config.init).is_file():
+        raise InputError(f"--init {config.init}: expected {', '.join(INIT_NAMES)} "
+                         "or a CSV file of centroids")
+    if config.data is not None and not Path(config.data).exists():
+        raise InputError(f"--data {config.data}: no such file or folder")
+    if not Path(config.features).is_file():
+        from pixelmeans.features import make_features
+
+        make_features(config.features)  # raises InputError on an unknown spec
 
 
 def versions() -> dict[str, str]:
@@ -323,27 +354,23 @@ def run(config: RunConfig, *, echo=print) -> Path:
     from pixelmeans import write_centroids
     from pixelmeans.features import make_features
 
+    check_fit_config(config)
+    if config.k is not None and config.k < 1:
+        raise InputError(f"--k {config.k}: expected a number of clusters of at least 1")
+    if config.out or config.k is not None:
+        check_out(Path(config.out) if config.out else default_out(config, f"k{config.k}"),
+                  config.overwrite, echo=echo)
     clock = Stopwatch()
     with clock.stage("load"):
         train, test = load_splits(config)
     h, w = train.images.shape[1:]
     n_classes = len(train.class_names) if train.labels is not None else 0
     k = config.k if config.k is not None else (n_classes or 10)
-    if k < 1:
-        raise InputError(f"--k {k}: expected a number of clusters of at least 1")
     if k > train.images.shape[0]:
         raise InputError(f"--k {k}: larger than the {train.images.shape[0]} images in the data")
-    if config.n_init < 1:
-        raise InputError(f"--n-init {config.n_init}: expected at least 1 restart")
-    if config.max_iter < 1:
-        raise InputError(f"--max-iter {config.max_iter}: expected at least 1 step")
     out = Path(config.out) if config.out else default_out(config, f"k{k}")
-    check_out(out, config.overwrite)
+    check_out(out, config.overwrite, echo=echo)
     init = config.init
-    if init not in ("k-means++", "k-means||", "random", "random-points"):
-        if not Path(init).is_file():
-            raise InputError(f"--init {init}: expected k-means++, k-means||, random, random-points "
-                             "or a CSV file of centroids")
     echo(f"{train.name}: {train.images.shape[0]} training images of {h}x{w}"
          + (f", {test.images.shape[0]} test images" if test is not None else "")
          + ("" if train.labels is not None else " (no labels)"))
@@ -583,6 +610,21 @@ def learned_feature_figures(transformer, *, X, flat_train, labels, true_labels, 
     return files
 
 
+def _field(tree, *keys, kind=dict):
+    """``tree[k1][k2]...`` when every level is a dict and the leaf is of ``kind``, else None.
+
+    A sibling's summary.json is another program's file as far as this run knows: a
+    value of the wrong type is treated as missing, never trusted.
+    """
+    for key in keys:
+        if not isinstance(tree, dict):
+            return None
+        tree = tree.get(key)
+    if kind is float:
+        return float(tree) if isinstance(tree, (int, float)) and not isinstance(tree, bool) else None
+    return tree if isinstance(tree, kind) else None
+
+
 def compare_runs(out: Path, summary: dict) -> list[dict]:
     """Rows comparing this run with earlier runs beside it on the same data and k.
 
@@ -590,14 +632,13 @@ def compare_runs(out: Path, summary: dict) -> list[dict]:
     current run comes first.
     """
     def row(s, folder):
-        m = s.get("metrics", {})
-        t = s.get("timings", {})
-        return {"features": s.get("features", {}).get("spec"),
-                "train_accuracy": m.get("train", {}).get("accuracy"),
-                "test_accuracy": m.get("test", {}).get("accuracy"),
-                "hungarian_accuracy": m.get("train", {}).get("hungarian_accuracy"),
-                "nmi": m.get("train", {}).get("nmi"),
-                "time": (t.get("features") or 0) + (t.get("fit") or 0),
+        return {"features": _field(s, "features", "spec", kind=str),
+                "train_accuracy": _field(s, "metrics", "train", "accuracy", kind=float),
+                "test_accuracy": _field(s, "metrics", "test", "accuracy", kind=float),
+                "hungarian_accuracy": _field(s, "metrics", "train", "hungarian_accuracy", kind=float),
+                "nmi": _field(s, "metrics", "train", "nmi", kind=float),
+                "time": ((_field(s, "timings", "features", kind=float) or 0)
+                         + (_field(s, "timings", "fit", kind=float) or 0)),
                 "folder": folder}
 
     rows = [row(summary, out.name)]
@@ -606,11 +647,11 @@ def compare_runs(out: Path, summary: dict) -> list[dict]:
         if other.name == out.name or other.name.startswith(".") or not other.is_dir():
             continue
         try:
-            s = json.loads((other / "summary.json").read_text())
+            s = json.loads((other / "summary.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if (s.get("kind") == SUMMARY_MARKER and s.get("command", "run") == "run"
-                and s.get("data", {}).get("name") == summary["data"]["name"]
+        if (_field(s, "kind", kind=str) == SUMMARY_MARKER and s.get("command", "run") == "run"
+                and _field(s, "data", "name", kind=str) == summary["data"]["name"]
                 and s.get("n_clusters") == summary["n_clusters"]):
             rows.append(row(s, other.name))
     return rows

@@ -2,13 +2,18 @@
 
 A reader never sees a half-written file, and a crash or Ctrl-C leaves either the old
 file or nothing, plus at worst a hidden ``.*.tmp-*`` file that the next write ignores.
+Folders are built the same way (:func:`atomic_directory`) and carry a manifest of what
+they hold, so that replacing one never deletes a file pixelmeans did not write.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import IO, Iterator
@@ -54,34 +59,249 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically."""
-    with atomic_write(path, "w", encoding="utf-8", newline="\n") as fh:
+    """Write ``text`` (UTF-8) to ``path`` atomically.
+
+    A file name whose bytes are not UTF-8 reaches Python as lone surrogates, which
+    UTF-8 cannot encode; they are written as backslash escapes (``caf\\udce9``).
+    """
+    with atomic_write(path, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as fh:
         fh.write(text)
+
+
+#: The file in every folder pixelmeans builds that lists what it wrote: each file's
+#: relative path, size and SHA-256. Only a folder whose content matches it exactly is
+#: ever replaced, so a file a user added or changed is never deleted.
+MANIFEST = "manifest.json"
+_MANIFEST_FORMAT = "pixelmeans-manifest"
+_HASH_CHUNK = 1 << 20
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(_HASH_CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _walk(folder: Path) -> tuple[list[str], list[str], list[str]]:
+    """Relative paths of the regular files, folders and other entries under ``folder``
+    (symbolic links are listed as other entries and never followed)."""
+    files, dirs, other = [], [], []
+    for root, dirnames, filenames in os.walk(folder, followlinks=False):
+        base = Path(root)
+        for name in dirnames:
+            entry = base / name
+            (other if entry.is_symlink() else dirs).append(entry.relative_to(folder).as_posix())
+        for name in filenames:
+            entry = base / name
+            regular = entry.is_file() and not entry.is_symlink()
+            (files if regular else other).append(entry.relative_to(folder).as_posix())
+    return sorted(files), sorted(dirs), sorted(other)
+
+
+def write_manifest(folder: str | os.PathLike) -> None:
+    """Record every file under ``folder`` (path, size, SHA-256) in its ``manifest.json``."""
+    folder = Path(folder)
+    files, _, other = _walk(folder)
+    if other:
+        raise ValueError(f"{folder / other[0]}: not a regular file; a results folder holds files only")
+    listing = {rel: {"size": (folder / rel).stat().st_size, "sha256": _sha256(folder / rel)}
+               for rel in files if rel != MANIFEST}
+    write_text(folder / MANIFEST, json.dumps({"format": _MANIFEST_FORMAT, "files": listing},
+                                             indent=1, sort_keys=True) + "\n")
+
+
+def foreign_entries(folder: str | os.PathLike) -> list[str]:
+    """What in ``folder`` pixelmeans did not write, as relative paths (empty: all its own).
+
+    A folder is pixelmeans' own when its ``manifest.json`` lists every file in it with
+    the same size and SHA-256, and it holds nothing else (no other file, no folder
+    without a listed file, no link). A missing or unreadable manifest makes every entry
+    foreign.
+    """
+    folder = Path(folder)
+    files, dirs, other = _walk(folder)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        listed = manifest["files"] if manifest.get("format") == _MANIFEST_FORMAT else None
+        if not isinstance(listed, dict):
+            listed = None
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        listed = None
+    if listed is None:
+        return [rel for rel in files if rel != MANIFEST] + dirs + other or [MANIFEST]
+    foreign = list(other)
+    for rel in files:
+        if rel == MANIFEST:
+            continue
+        entry = listed.get(rel)
+        path = folder / rel
+        if (not isinstance(entry, dict) or entry.get("size") != path.stat().st_size
+                or entry.get("sha256") != _sha256(path)):
+            foreign.append(rel)
+    needed = {parent.as_posix() for rel in listed for parent in Path(rel).parents}
+    foreign += [rel for rel in dirs if rel not in needed]
+    return sorted(foreign)
+
+
+def _remove_listed(folder: Path) -> list[str]:
+    """Delete the files ``folder``'s manifest lists, then its emptied folders; return what
+    is left (anything not listed stays)."""
+    listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
+    for rel in [*listed, MANIFEST]:
+        with contextlib.suppress(FileNotFoundError):
+            (folder / rel).unlink()
+    _, dirs, _ = _walk(folder)
+    for rel in sorted(dirs, key=lambda d: d.count("/"), reverse=True):
+        with contextlib.suppress(OSError):
+            (folder / rel).rmdir()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+    return [] if not folder.exists() else [p.name for p in folder.iterdir()]
+
+
+def temporary_name(path: Path, kind: str) -> str:
+    """``.NAME.KIND-PID-`` : the prefix of a hidden working folder beside ``path``; the
+    process id tells a later run whether its owner is still alive."""
+    return f".{path.name}.{kind}-{os.getpid()}-"
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create the missing ancestors of ``folder``; return them, deepest first."""
+    missing = []
+    probe = folder.parent
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    return missing
 
 
 @contextlib.contextmanager
 def atomic_directory(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
     """Build a folder under a temporary name beside ``path``; rename it into place on success.
 
-    The caller fills the yielded folder. On any exception (Ctrl-C included) the
-    temporary folder is removed and ``path`` is left as it was. With ``overwrite``,
-    an existing ``path`` is replaced only after the new folder is complete.
+    The caller fills the yielded folder; a ``manifest.json`` of its files is added at
+    the end. On any exception (Ctrl-C included) the temporary folder, and any parent
+    folder created for it, is removed and ``path`` is left as it was. An existing empty
+    folder is replaced. With ``overwrite``, an existing folder is replaced only after
+    the new one is complete, and only if :func:`foreign_entries` finds nothing in it
+    that pixelmeans did not write; then only the files its manifest lists are deleted.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
+    path = Path(os.path.abspath(path))
+    if path.is_symlink():
+        raise FileExistsError(f"{path}: is a symbolic link; expected a folder to create")
+    created = _make_parents(path)
+    try:
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=temporary_name(path, "tmp")))
+    except BaseException:
+        _remove_empty(created)
+        raise
     try:
         os.chmod(tmp, 0o777 & ~_umask())
         yield tmp
-        if path.exists():
-            if not overwrite:
-                raise FileExistsError(f"{path}: already exists")
-            old = path.with_name(f".{path.name}.old-{os.getpid()}")
-            os.replace(path, old)
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
+        write_manifest(tmp)
+        if path.is_dir() and not any(path.iterdir()):
+            os.replace(tmp, path)  # rename(2) replaces an empty folder atomically
+        elif path.exists():
+            _replace_own_folder(tmp, path, overwrite)
         else:
             os.replace(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        _remove_empty(created)
         raise
+
+
+def _replace_own_folder(tmp: Path, path: Path, overwrite: bool) -> None:
+    if not overwrite:
+        raise FileExistsError(f"{path}: already exists")
+    foreign = foreign_entries(path)
+    if foreign:
+        raise FileExistsError(f"{path}: holds {describe_entries(foreign)} that pixelmeans did not write; "
+                              "refusing to replace it")
+    old = Path(tempfile.mkdtemp(dir=path.parent, prefix=temporary_name(path, "old")))
+    old.rmdir()
+    os.replace(path, old)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        os.replace(old, path)
+        raise
+    left = _remove_listed(old)
+    if left:
+        print(f"pixelmeans: kept {old}: it holds {describe_entries(left)} added while the folder "
+              "was being replaced", file=sys.stderr)
+
+
+def describe_entries(entries: list[str], limit: int = 3) -> str:
+    """``a, b, c and 4 more``: a short list of names for a one-line message."""
+    shown = ", ".join(entries[:limit])
+    return shown + (f" and {len(entries) - limit} more" if len(entries) > limit else "")
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def stale_temporaries(path: str | os.PathLike) -> list[Path]:
+    """Hidden working folders beside ``path`` whose owner process no longer runs.
+
+    They are what a run killed without warning (SIGKILL, power loss) leaves:
+    ``.NAME.tmp-PID-*`` (a folder being built) and ``.NAME.old-PID-*`` (a folder being
+    replaced). A folder whose process id is alive, or that has no process id in its
+    name, is not listed: it cannot be proved stale.
+    """
+    path = Path(os.path.abspath(path))
+    if not path.parent.is_dir():
+        return []
+    stale = []
+    for kind in ("tmp", "old"):
+        prefix = f".{path.name}.{kind}-"
+        for entry in path.parent.iterdir():
+            if not entry.name.startswith(prefix) or not entry.is_dir() or entry.is_symlink():
+                continue
+            pid = entry.name[len(prefix):].split("-", 1)[0]
+            if pid.isdecimal() and not _alive(int(pid)):
+                stale.append(entry)
+    return sorted(stale)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_temporaries(path: str | os.PathLike) -> list[str]:
+    """Remove what :func:`stale_temporaries` finds beside ``path``; return one line per
+    folder saying what was done.
+
+    A folder being built is deleted (pixelmeans wrote all of it). A folder being
+    replaced is put back when ``path`` is missing (the run died between the two
+    renames), otherwise only the files its manifest lists are deleted.
+    """
+    path = Path(os.path.abspath(path))
+    lines = []
+    for entry in stale_temporaries(path):
+        if ".tmp-" in entry.name:
+            shutil.rmtree(entry, ignore_errors=True)
+            lines.append(f"removed {entry}, left by a run that was killed")
+        elif not path.exists():
+            os.replace(entry, path)
+            lines.append(f"restored {path} from {entry.name}, left by a run that was killed")
+        elif not foreign_entries(entry):
+            _remove_listed(entry)
+            lines.append(f"removed {entry}, an old results folder a killed run was replacing")
+        else:
+            lines.append(f"kept {entry}: a killed run left it, and it holds files pixelmeans did not write")
+    return lines

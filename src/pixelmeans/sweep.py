@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import hashlib
 import io
 import itertools
 import json
@@ -33,6 +34,8 @@ SWEEP_COLUMNS = (
     "n_clusters_out", "train_accuracy", "test_accuracy", "hungarian_accuracy", "nmi", "best",
 )
 SILHOUETTE_SAMPLE = 5000
+#: A sweep fits every k n_init times; more values than this is a typo, not a plan.
+MAX_K_VALUES = 1000
 
 
 @dataclass
@@ -83,6 +86,8 @@ def parse_k(specs) -> list[int]:
             stride = int(step) if step else 1
             if stride < 1:
                 raise InputError(f"--k {text}: expected a step of at least 1")
+            if (hi - lo) // stride + 1 + len(ks) > MAX_K_VALUES:
+                raise InputError(f"--k {text}: expected at most {MAX_K_VALUES} values of k in one sweep")
             ks.update(range(lo, hi + 1, stride))
     if not ks:
         raise InputError("--k: expected at least one value")
@@ -97,27 +102,45 @@ def _work_folder(out: Path) -> Path:
     return out.parent / f".{out.name}.partial"
 
 
-def _fingerprint(config: SweepConfig) -> dict:
-    """The settings a finished cell depends on: a resumed sweep must match them."""
+def _fingerprint(config: SweepConfig, train, test) -> dict:
+    """What a finished cell depends on: the settings, the content of the data (a hash of
+    the images and labels, not their path) and of a saved embedding file. A resumed
+    sweep must match all of it."""
     keep = ("dataset", "data", "max_iter", "tol", "init", "seed", "features")
-    return {key: getattr(config, key) for key in keep}
+    settings = {key: getattr(config, key) for key in keep}
+    digest = hashlib.sha256()
+    for ds in (train, test):
+        for array in (None, None) if ds is None else (ds.images, ds.labels):
+            if array is None:
+                digest.update(b"-")
+                continue
+            digest.update(f"{array.dtype.str}{array.shape}".encode())
+            digest.update(np.ascontiguousarray(array).data)
+    settings["data_sha256"] = digest.hexdigest()
+    if Path(config.features).is_file():
+        settings["features_sha256"] = hashlib.sha256(Path(config.features).read_bytes()).hexdigest()
+    if Path(config.init).is_file():
+        settings["init_sha256"] = hashlib.sha256(Path(config.init).read_bytes()).hexdigest()
+    return settings
 
 
-def _prepare_work(work: Path, config: SweepConfig) -> None:
-    fingerprint = _fingerprint(config)
+def _prepare_work(work: Path, config: SweepConfig, fingerprint: dict, echo) -> None:
     marker = work / "config.json"
     if config.resume and marker.exists():
         try:
-            previous = json.loads(marker.read_text())
+            previous = json.loads(marker.read_text(encoding="utf-8"))
         except ValueError:
             previous = None
         if previous != fingerprint:
+            changed = (sorted(k for k in fingerprint if previous.get(k) != fingerprint[k])
+                       if isinstance(previous, dict) else ["its record"])
             raise InputError(f"--resume: the unfinished sweep in {work} used other settings "
-                             f"({previous}); run without --resume to start again")
+                             f"(changed: {', '.join(changed)}); run without --resume to start again")
         return
     if work.exists():
         import shutil
 
+        echo(f"starting again: removing the unfinished sweep in {work} (--resume would continue it)")
         shutil.rmtree(work)
     (work / "cells").mkdir(parents=True)
     write_text(marker, json.dumps(fingerprint))
@@ -130,7 +153,7 @@ def _load_cell(work: Path, name: str):
         return None
     try:
         record = json.loads(rec_path.read_text())
-        with np.load(lab_path) as z:
+        with np.load(lab_path, allow_pickle=False) as z:
             arrays = {key: z[key] for key in z.files}
     except (ValueError, OSError):
         return None
@@ -160,8 +183,8 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
     table : list of dict or pandas.DataFrame
         One row per (k, restart) with the columns of :data:`SWEEP_COLUMNS`.
     """
-    from pixelmeans.experiment import (check_out, default_out, fit_restarts, load_splits, member_means,
-                                       restart_seeds, versions, write_json)
+    from pixelmeans.experiment import (check_fit_config, check_out, default_out, fit_restarts, load_splits,
+                                       member_means, restart_seeds, versions, write_json)
     from pixelmeans.features import make_features
 
     if as_frame:
@@ -170,17 +193,16 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
         except ImportError as exc:
             raise MissingDependencyError("as_frame=True needs pandas: pip install pandas") from exc
     ks = parse_k(config.k)
-    if config.n_init < 1:
-        raise InputError(f"--n-init {config.n_init}: expected at least 1 restart")
+    check_fit_config(config)
+    out = Path(config.out) if config.out else default_out(config, "sweep")
+    check_out(out, config.overwrite, echo=echo)
     started = time.perf_counter()
     train, test = load_splits(config)
     n = train.images.shape[0]
     if ks[-1] > n:
         raise InputError(f"--k {ks[-1]}: larger than the {n} images in the data")
-    out = Path(config.out) if config.out else default_out(config, "sweep")
-    check_out(out, config.overwrite)
     work = _work_folder(out)
-    _prepare_work(work, config)
+    _prepare_work(work, config, _fingerprint(config, train, test), echo)
 
     h, w = train.images.shape[1:]
     flat = train.images.reshape(n, -1)

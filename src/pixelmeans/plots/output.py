@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from PIL import Image
 
 from pixelmeans import fileio
@@ -38,6 +39,10 @@ def figure_png_bytes(fig: Figure, dpi: float | None = None) -> bytes:
     """
     if not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
+    # Captions carry the user's class names and file names; a "$" in one must print as
+    # a dollar sign, not start matplotlib's math mode (where "$^$" is an error).
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi or DEFAULT_DPI, metadata={"Software": None},
                 facecolor="white")
