@@ -37,6 +37,13 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     from pixelmeans.data.fetch import cached_files, fetch_dataset
     from pixelmeans.data import catalog
 
+    if args.name.strip().lower() == "infimnist":
+        from pixelmeans.data.infimnist import MNIST8M_SIZE, fetch_infimnist
+
+        fetch_infimnist(MNIST8M_SIZE if args.n is None else args.n, args.seed, args.data_dir)
+        return 0
+    if args.n is not None:
+        raise InputError(f"--n: only for infimnist, which is generated; {args.name} is downloaded whole")
     folder = fetch_dataset(args.name, args.data_dir)
     files = cached_files(catalog.get(args.name), args.data_dir)
     print(f"{catalog.get(args.name).name}: {len(files)} files verified in {folder}")
@@ -100,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fetch", help="download (or find) a data set and verify it into the cache")
     p.add_argument("name", help="data set name, see `pixelmeans datasets`")
     p.add_argument("--data-dir", help="cache folder (default: $PIXELMEANS_DATA or the user cache)")
+    p.add_argument("--n", type=int, help="infimnist only: how many images to generate (default: 8100000)")
+    p.add_argument("--seed", type=int, default=0, help="infimnist only: generator seed (default: 0)")
     p.set_defaults(handler=_cmd_fetch)
 
     p = sub.add_parser("run", help="fit k-means and write a results folder with an HTML report")

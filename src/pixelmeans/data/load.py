@@ -56,6 +56,14 @@ def load_dataset(name: str | os.PathLike, split: str = "train", data_dir=None,
         return load_path(name, split)
     if catalog.normalize(name) not in catalog.CATALOG and _looks_like_path(name):
         return load_path(name, split)
+    if str(name).strip().lower().startswith("infimnist"):
+        from pixelmeans.data import infimnist
+
+        try:
+            n = infimnist.parse_name(name)
+        except ValueError:
+            raise InputError(f"{name}: expected infimnist or infimnist:N (the first N images)") from None
+        return infimnist.load_infimnist(n, split, data_dir)
     info = catalog.get(name)
     splits = ("train", "test") if split == "all" else (split,)
     specs = [f for s in splits for f in info.files[s]]

@@ -1,0 +1,110 @@
+"""Chunked on-disk stores of uint8 images (zarr), written once and verified by content.
+
+A store is a zarr group folder with two arrays, ``images`` (uint8, n x h x w, chunked
+along the images, uncompressed) and ``labels`` (uint8, n), and attributes saying how it
+was made. It is built under a temporary name and renamed into place
+(:func:`pixelmeans.fileio.atomic_directory`), so its ``manifest.json`` holds the SHA-256
+of every chunk file: verifying a store is checking that manifest.
+
+Chunks are stored uncompressed: MNIST digits compress about fourfold, but a fit reads
+every chunk at every step, and decompressing 6 GB costs more per step than reading it
+from the page cache.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from pixelmeans.errors import InputError
+from pixelmeans.fileio import atomic_directory, describe_entries, foreign_entries
+
+#: Images per chunk: 65,536 MNIST images are 51 MB, a step's worth of work per read.
+CHUNK = 65_536
+STORE_FORMAT = "pixelmeans-image-store"
+
+
+def _zarr():
+    try:
+        import zarr
+    except ImportError as exc:  # pragma: no cover - zarr is a dependency
+        from pixelmeans.errors import MissingDependencyError
+
+        raise MissingDependencyError("image stores need zarr: pip install zarr") from exc
+    return zarr
+
+
+def write_store(path: str | os.PathLike, n: int, shape: tuple[int, int],
+                make_chunk: Callable[[int, int], tuple[np.ndarray, np.ndarray]], *,
+                attrs: dict, chunk: int = CHUNK, progress: Callable[[int], None] | None = None) -> Path:
+    """Write a store of ``n`` images chunk by chunk, complete or not at all.
+
+    Parameters
+    ----------
+    path : path-like
+        The store's folder; must not exist.
+    n : int
+        Number of images.
+    shape : (h, w)
+    make_chunk : callable(start, stop) -> (images uint8 (stop-start, h, w), labels uint8 (stop-start,))
+        Called once per chunk, in order.
+    attrs : dict
+        JSON-able description of the content (how it was made), kept in the store.
+    chunk : int
+        Images per chunk.
+    progress : callable(images_done) or None
+
+    Returns
+    -------
+    Path of the store.
+    """
+    zarr = _zarr()
+    with atomic_directory(path) as tmp:
+        group = zarr.open_group(str(tmp), mode="w", zarr_format=3)
+        images = group.create_array("images", shape=(n, *shape), chunks=(chunk, *shape),
+                                    dtype="uint8", compressors=None, fill_value=0)
+        labels = group.create_array("labels", shape=(n,), chunks=(chunk,), dtype="uint8",
+                                    compressors=None, fill_value=0)
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
+            block, block_labels = make_chunk(start, stop)
+            images[start:stop] = block
+            labels[start:stop] = block_labels
+            if progress is not None:
+                progress(stop)
+        group.attrs.update({"format": STORE_FORMAT, **attrs})
+    return Path(path)
+
+
+def verify_store(path: str | os.PathLike) -> None:
+    """Check every file of a store against its manifest; InputError names what differs."""
+    path = Path(path)
+    if not path.is_dir():
+        raise InputError(f"{path}: no image store here")
+    changed = foreign_entries(path)
+    if changed:
+        raise InputError(f"{path}: {describe_entries(changed)} differ from the store's manifest "
+                         "(damaged or changed); delete the store and generate it again")
+
+
+def open_store(path: str | os.PathLike):
+    """Open a store for reading: ``(images, labels, attrs)``.
+
+    ``images`` and ``labels`` are zarr arrays (read a slice to get NumPy uint8);
+    nothing is loaded until sliced.
+    """
+    zarr = _zarr()
+    path = Path(path)
+    try:
+        group = zarr.open_group(str(path), mode="r")
+        attrs = dict(group.attrs)
+        images, labels = group["images"], group["labels"]
+    except Exception as exc:  # zarr raises many kinds for a damaged store
+        raise InputError(f"{path}: not a pixelmeans image store ({type(exc).__name__})") from None
+    if attrs.get("format") != STORE_FORMAT or images.dtype != np.uint8 or images.ndim != 3 \
+            or labels.shape != images.shape[:1]:
+        raise InputError(f"{path}: not a pixelmeans image store (format {attrs.get('format')!r})")
+    return images, labels, attrs

@@ -1,0 +1,134 @@
+"""The InfiMNIST generator: every image a pure function of (source, copy, seed); the
+chunked store: written once, verified by content, loaded as the generator made it."""
+
+import numba
+import numpy as np
+import pytest
+
+from pixelmeans.data.infimnist import Deformation, generate, infimnist_labels, split_index
+from pixelmeans.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def sources():
+    from pixelmeans import load_dataset
+
+    ds = load_dataset("mnist", split="test", download=False)
+    return ds.images[:500], ds.labels[:500]
+
+
+def test_the_same_slice_twice_and_overlapping_slices_agree(sources):
+    images, _ = sources
+    a = generate(np.arange(1000, 3000), images, seed=7)
+    assert a.dtype == np.uint8 and a.shape == (2000, 28, 28)
+    np.testing.assert_array_equal(a, generate(np.arange(1000, 3000), images, seed=7))
+    b = generate(np.arange(2500, 4000), images, seed=7)
+    np.testing.assert_array_equal(a[1500:], b[:500])
+    picked = np.array([2999, 1000, 1000, 2345])
+    np.testing.assert_array_equal(generate(picked, images, seed=7), a[picked - 1000])
+
+
+def test_threads_do_not_change_the_bytes(sources):
+    images, _ = sources
+    indices = np.arange(500, 2500)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = generate(indices, images, seed=3)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one, generate(indices, images, seed=3))
+
+
+def test_copy_zero_is_the_original_and_the_others_move_it(sources):
+    images, labels = sources
+    n = len(images)
+    out = generate(np.arange(3 * n), images, seed=0)
+    np.testing.assert_array_equal(out[:n], images)
+    for copy in (1, 2):
+        moved = out[copy * n:(copy + 1) * n].astype(np.float32)
+        change = np.abs(moved - images).mean(axis=(1, 2))
+        assert (change > 0).mean() > 0.99  # nearly every copy differs from its original
+        # ...but stays a digit of about the same ink (a coarse check of "still handwriting")
+        ink = moved.sum(axis=(1, 2)) / np.maximum(images.astype(np.float32).sum(axis=(1, 2)), 1)
+        assert 0.6 < np.median(ink) < 1.5
+    np.testing.assert_array_equal(infimnist_labels(np.arange(3 * n), labels), np.tile(labels, 3))
+    assert split_index([0, n - 1, n, 5 * n + 4], n)[1].tolist() == [0, 0, 1, 5]
+
+
+def test_seed_and_deformation_change_the_images(sources):
+    images, _ = sources
+    idx = np.arange(500, 1000)
+    base = generate(idx, images, seed=0)
+    assert (generate(idx, images, seed=1) != base).any(axis=(1, 2)).mean() > 0.99
+    still = Deformation(rotation=0, scale=0, shear=0, shift=0, elastic=0, thickness=0)
+    np.testing.assert_array_equal(generate(idx, images, deformation=still), images)
+
+
+def test_bad_arguments_are_input_errors(sources):
+    images, _ = sources
+    with pytest.raises(InputError):
+        generate([-1], images)
+    with pytest.raises(InputError):
+        generate([0], images, seed=-3)
+    with pytest.raises(InputError):
+        generate([0], images.astype(np.float32))
+
+
+def test_store_round_trip_and_a_flipped_byte_is_detected(sources, tmp_path):
+    from pixelmeans.data.store import open_store, verify_store, write_store
+
+    images, labels = sources
+
+    def make_chunk(lo, hi):
+        idx = np.arange(lo, hi)
+        return generate(idx, images, seed=5), infimnist_labels(idx, labels)
+
+    path = write_store(tmp_path / "store", 2300, (28, 28), make_chunk, attrs={"seed": 5}, chunk=1000)
+    verify_store(path)
+    stored, stored_labels, attrs = open_store(path)
+    assert stored.chunks == (1000, 28, 28) and attrs["seed"] == 5
+    np.testing.assert_array_equal(stored[:], generate(np.arange(2300), images, seed=5))
+    np.testing.assert_array_equal(stored_labels[:], infimnist_labels(np.arange(2300), labels))
+    chunk_files = sorted(p for p in (path / "images").rglob("*") if p.is_file() and p.name != "zarr.json")
+    assert len(chunk_files) == 3
+    victim = chunk_files[1]
+    data = bytearray(victim.read_bytes())
+    data[12345] ^= 0x01
+    victim.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="differ"):
+        verify_store(path)
+
+
+def test_fetch_then_load_by_name(tmp_path, monkeypatch, sources):
+    """`fetch infimnist --n N` then `--dataset infimnist:M`, with the bundled test split as
+    the source so that the test needs no download."""
+    import pixelmeans.data.infimnist as infimnist
+    from pixelmeans.data.dataset import Dataset
+
+    images, labels = sources
+    small = Dataset(images, labels.astype(np.int64), tuple(str(i) for i in range(10)), "mnist", "train")
+    import pixelmeans.data.load as load_module
+
+    original = load_module.load_dataset
+
+    def fake(name, split="train", data_dir=None, download=True):
+        if name == "mnist" and split == "train":
+            return small
+        return original(name, split, data_dir, download)
+
+    monkeypatch.setattr(load_module, "load_dataset", fake)
+    lines = []
+    path = infimnist.fetch_infimnist(1200, 0, tmp_path, echo=lines.append)
+    assert path.is_dir() and "written" in lines[-1]
+    again = []
+    infimnist.fetch_infimnist(1200, 0, tmp_path, echo=again.append)
+    assert "verified" in again[-1]
+    monkeypatch.setenv("PIXELMEANS_DATA", str(tmp_path))
+    ds = original("infimnist:1000", split="train", download=False)
+    assert ds.images.shape == (1000, 28, 28) and ds.name == "infimnist:1000"
+    np.testing.assert_array_equal(ds.images, generate(np.arange(1000), images, seed=0))
+    test = original("infimnist:1000", split="test", download=False)
+    assert test.images.shape == (10000, 28, 28)
+    with pytest.raises(InputError, match="fetch infimnist"):
+        original("infimnist:5000", split="train", download=False)
