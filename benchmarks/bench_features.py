@@ -4,16 +4,19 @@ For each data set, seed and feature spec: fit the features on train+test
 (``load_dataset(name, split="all")``), then ``pixelmeans.KMeans(10)`` on them, and
 measure Hungarian accuracy, purity, NMI and ARI against the true labels (never used
 to fit) with the embedding time, the k-means time and the wall time of the seed.
-The issue's targets (on the project's 2-core machine): MNIST ``ae+umap`` mean Hungarian
-accuracy >= 0.98 and NMI >= 0.94 at <= 600 s wall per seed; Fashion-MNIST >= 0.68.
+The project's aims (on a 2-core CPU): on MNIST a mean Hungarian accuracy of at least
+0.98 and NMI of at least 0.94 in at most 600 s wall per seed; on Fashion-MNIST at least
+0.68. Figures measured with it, with their commands, are in docs/benchmarks.md.
 
     .venv/bin/python benchmarks/bench_features.py [--datasets mnist fashion-mnist]
         [--features pixels deskew+pixels hog+pixels pca autoencoder umap hog+umap ae+umap
                     deskew+ae+umap deskew+hog+ae+umap hog+clr+umap clr+umap] [--seeds 0 1 2]
         [--set key=value ...] [--out FILE]
 
-Results are merged into the JSON file (default ``benchmarks/results/features-<date>.json``)
-keyed by data set, features and seed, so parts can be run separately. When both
+Results are merged into the JSON file (default
+``benchmarks/results/features-<date>-<commit>.json``) keyed by data set, features and
+seed, so parts can be run separately; each run records its commit, machine, library
+versions and command line (``provenance.py``). When both
 ``autoencoder`` and ``ae+umap`` are asked for and their autoencoders have the same
 parameters, the autoencoder is trained once per seed: its codes give the
 ``autoencoder`` row and its training time counts in both rows' embedding time.
@@ -22,10 +25,8 @@ parameters, the autoencoder is trained once per seed: its codes give the
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
 import sys
 import time
 import warnings
@@ -33,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from provenance import provenance, result_name
 FEATURES = ("pixels", "deskew+pixels", "hog+pixels", "pca", "autoencoder", "umap", "hog+umap", "ae+umap",
             "deskew+ae+umap", "deskew+hog+ae+umap", "hog+clr+umap", "clr+umap")
 TWO_STAGE = ("ae+umap", "clr+umap")  # an encoder, then UMAP of its codes: timed stage by stage
@@ -168,9 +169,14 @@ def summarise(rows: list[dict]) -> list[str]:
 
 
 def merge(path: Path, rows: list[dict], meta: dict) -> list[dict]:
-    """Add rows to the JSON file (replacing same data set/features/seed); atomic write."""
+    """Add rows to the JSON file (replacing same data set/features/seed); atomic write.
+
+    Every row carries ``meta`` (commit, machine, versions, command) as ``provenance``:
+    a file merged from several runs keeps where each of its rows came from.
+    """
     old = json.loads(path.read_text())["runs"] if path.exists() else []
     new_keys = {(r["dataset"], r["features"], r["seed"]) for r in rows}
+    rows = [{**r, "provenance": meta} for r in rows]
     runs = [r for r in old if (r["dataset"], r["features"], r["seed"]) not in new_keys] + rows
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -187,22 +193,20 @@ def main(argv=None) -> int:
     parser.add_argument("--n-init", type=int, default=10, help="k-means restarts (best inertia kept)")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="feature parameters for make_features, e.g. epochs=20 umap_n_neighbors=30")
-    parser.add_argument("--out", type=Path, help="JSON file (default benchmarks/results/features-<date>.json)")
+    parser.add_argument("--out", type=Path,
+                        help="JSON file (default benchmarks/results/features-<date>-<commit>.json)")
     args = parser.parse_args(argv)
     unknown = set(args.features) - set(FEATURES)
     if unknown:
         parser.error(f"unknown features {sorted(unknown)}; choose from {FEATURES}")
     overrides = dict(kv.split("=", 1) for kv in args.set)
     overrides = {k: parse_value(v) for k, v in overrides.items()}
-    today = dt.date.today().isoformat()
-    out = args.out or RESULTS / f"features-{today}.json"
+    out = args.out or result_name("features")
     warnings.filterwarnings("ignore", category=FutureWarning)
     import torch  # noqa: F401  (import time is not embedding time)
     import umap  # noqa: F401
 
-    meta = {"date": today, "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
-            "python": platform.python_version(), "torch": torch.__version__,
-            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])}
+    meta = provenance(sys.argv if argv is None else [sys.argv[0], *argv])
     print(HEADER, flush=True)
     rows = []
     for dataset in args.datasets:

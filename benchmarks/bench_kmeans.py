@@ -5,9 +5,10 @@ the same initial centres, each library in a fresh process of its own (so that on
 library's idle OpenMP threads do not slow the next), so the ratios compare like with
 like on the same machine and load.
 Printed as a table and written as JSON (default
-``benchmarks/results/kmeans-<date>.json``).
+``benchmarks/results/kmeans-<date>-<commit>.json``) with the commit, machine, library
+versions and command line (``provenance.py``).
 
-Cases (issue 6):
+Cases:
 
 * fit to convergence (tol 1e-4) for each k: pixelmeans "auto", scikit-learn "lloyd"
   and "elkan" (time, steps, final inertia); faiss for 20 steps beside pixelmeans
@@ -26,10 +27,8 @@ Cases (issue 6):
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -40,18 +39,10 @@ from pathlib import Path
 
 import numpy as np
 
+from provenance import provenance, result_name
+
 TOL = 1e-4
 FAISS_STEPS = 20
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def load_mnist(n: int | None) -> np.ndarray:
@@ -385,7 +376,7 @@ def print_report(res):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", help="JSON file (default benchmarks/results/kmeans-<date>.json)")
+    parser.add_argument("--out", help="JSON file (default benchmarks/results/kmeans-<date>-<commit>.json)")
     parser.add_argument("--ks", default="10,100,256")
     parser.add_argument("--init-seeds", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
@@ -404,7 +395,6 @@ def main() -> int:
         return 0
 
     import numba
-    import sklearn
 
     from pixelmeans import KMeans
 
@@ -413,17 +403,13 @@ def main() -> int:
     with_faiss = not args.no_faiss
     if with_faiss:
         try:
-            import faiss
+            import faiss  # noqa: F401  (only whether it is there)
         except ImportError:
             print("faiss not installed: skipping it (pip install -e '.[bench]')")
             with_faiss = False
-    date = datetime.date.today().isoformat()
-    res = dict(date=date, n=int(X.shape[0]), d=int(X.shape[1]), tol=TOL,
-               machine=dict(cpu=cpu_model(), cores=os.cpu_count(),
-                            numba_threads=numba.config.NUMBA_NUM_THREADS),
-               versions=dict(python=platform.python_version(), numpy=np.__version__,
-                             sklearn=sklearn.__version__, numba=numba.__version__,
-                             faiss=getattr(faiss, "__version__", None) if with_faiss else None))
+    res = dict(provenance(), n=int(X.shape[0]), d=int(X.shape[1]), tol=TOL)
+    # numba's own thread count (the environment variable may be unset)
+    res["machine"]["numba_threads"] = numba.config.NUMBA_NUM_THREADS
     KMeans(ks[0], random_state=0, max_iter=3).fit(X[:3000])  # compile before anything
     with tempfile.TemporaryDirectory() as tmp:
         seeds = range(2 if args.quick else args.init_seeds)
@@ -434,8 +420,7 @@ def main() -> int:
             res["memory"] = [bench_memory(X, k, args.seed, tmp) for k in ks]
             res["cold"] = bench_cold(X, tmp)
     print_report(res)
-    out = Path(args.out) if args.out else (
-        Path(__file__).parent / "results" / f"kmeans-{date}{'-quick' if args.quick else ''}.json")
+    out = Path(args.out) if args.out else result_name("kmeans", "-quick" if args.quick else "")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp_out = out.with_suffix(".json.tmp")
     tmp_out.write_text(json.dumps(res, indent=2) + "\n")
