@@ -302,8 +302,7 @@ def output_units(*, pixel_features: bool, csv_units: str, features: str) -> dict
     """
     if pixel_features:
         own = "features: pixels / 255, in [0, 1]"
-        image = ("PNG grey levels 0..255 (black to white): the centroid's [0, 1] values "
-                 "clipped to [0, 1], times 255")
+        image = "PNG grey levels 0..255 (black to white): each centroid value in [0, 1] times 255"
         pictures = {"init/": image, "final/": image, "steps/": image}
     else:
         own = f"features: the coordinates of the {features} features"

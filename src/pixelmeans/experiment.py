@@ -395,6 +395,11 @@ def run(config: RunConfig, *, echo=print) -> Path:
         echo(f"K-means stopped after {model.n_iter_} steps (max_iter) without converging.")
 
     k_out = model.cluster_centers_.shape[0]
+    if k_out < k and model.history_:
+        dropped = sorted(set(range(k)) - set(model.history_[-1].ids.tolist()))
+        echo(f"{len(dropped)} of the {k} centroids lost all their images and were dropped "
+             f"(initial centroid{'s' if len(dropped) > 1 else ''} "
+             f"{', '.join(map(str, dropped))}); {k_out} remain.")
     with clock.stage("evaluate"):
         labels = model.labels_
         distances = model.transform(X)

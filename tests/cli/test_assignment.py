@@ -115,6 +115,8 @@ def test_run_gives_the_assignments_answer(course, tmp_path, capsys, units, keys,
     console = capsys.readouterr().out
     assert rc == 0
     assert f"K-means converged after {course['steps']} steps." in console
+    n_dropped = K - len(course["final"])
+    assert f"{n_dropped} of the {K} centroids lost all their images and were dropped" in console
     assumed = ("in pixel units (0..255" if units == "pixels" else "in the features' units ([0, 1]")
     assert assumed in console
     final = np.load(out / "centroids.npy")
