@@ -60,8 +60,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         dataset=args.dataset, data=args.data, k=args.k, n_init=args.n_init,
         max_iter=args.max_iter, tol=args.tol, init=args.init,
         empty_clusters=args.empty_clusters, seed=args.seed, features=args.features,
-        out=args.out, overwrite=args.overwrite, animation=not args.no_animation)
+        out=args.out, overwrite=args.overwrite, animation=not args.no_animation,
+        centroid_units=args.centroid_units)
     run(config)
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from pixelmeans.centroids import evaluate_file
+
+    evaluate_file(args.centroids, args.data, out=args.out, overwrite=args.overwrite)
     return 0
 
 
@@ -121,7 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tol", type=float, default=1e-4,
                    help="convergence tolerance, relative to the data's mean variance (default: 1e-4)")
     p.add_argument("--init", default="k-means++",
-                   help="k-means++ | k-means|| | random | random-points | FILE.csv of centroids (default: k-means++)")
+                   help="k-means++ | k-means|| | random | random-points | FILE.csv or FILE.npy of "
+                        "centroids, in pixel units 0..255 or in [0, 1] (default: k-means++)")
     p.add_argument("--empty-clusters", choices=["relocate", "drop", "keep"], default="relocate",
                    help="what happens to a centroid that loses all its points (default: relocate)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -131,7 +140,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true",
                    help="replace an existing results folder that pixelmeans wrote")
     p.add_argument("--no-animation", action="store_true", help="skip evolution.gif and steps/")
+    p.add_argument("--centroid-units", choices=["features", "pixels"], default="features",
+                   help="units of centroids.csv: the features' (default; [0, 1] on pixels) or "
+                        "pixels 0..255 (pixel features only)")
     p.set_defaults(handler=_cmd_run)
+
+    p = sub.add_parser("evaluate", help="majority-label accuracy of a centroids file on labelled images")
+    p.add_argument("--centroids", required=True, metavar="FILE",
+                   help="CSV (with or without a key column) or .npy, in pixel units 0..255 or in [0, 1]")
+    p.add_argument("--data", required=True, metavar="FILE_OR_DIR",
+                   help="labelled images: IDX, label-first CSV or NPZ")
+    p.add_argument("--out", metavar="FILE", help="also write the result as FILE.json or FILE.csv")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    p.set_defaults(handler=_cmd_evaluate)
     p = sub.add_parser("sweep", help="fit a range of k with restarts: elbow, accuracy, stability")
     p.add_argument("--dataset", default="mnist", help="known data set name (default: mnist)")
     p.add_argument("--data", metavar="FILE_OR_DIR", help="your own images instead")

@@ -53,6 +53,7 @@ class RunConfig(FitConfig):
     k: int | None = None
     empty_clusters: str = "relocate"
     animation: bool = True
+    centroid_units: str = "features"
 
 
 @dataclass
@@ -265,7 +266,7 @@ def check_fit_config(config: FitConfig) -> None:
         raise InputError(f"--tol {config.tol}: expected a number of at least 0")
     if config.init not in INIT_NAMES and not Path(config.init).is_file():
         raise InputError(f"--init {config.init}: expected {', '.join(INIT_NAMES)} "
-                         "or a CSV file of centroids")
+                         "or a CSV or .npy file of centroids")
     if config.data is not None and not Path(config.data).exists():
         raise InputError(f"--data {config.data}: no such file or folder")
     if not Path(config.features).is_file():
@@ -352,9 +353,13 @@ def run(config: RunConfig, *, echo=print) -> Path:
         Where console lines go (``print`` for the CLI; a no-op in tests).
     """
     from pixelmeans import write_centroids
+    from pixelmeans.centroids import (UNITS, collapse_warnings, has_pixel_units,
+                                      output_units, read_init_file, write_pixel_centroids)
     from pixelmeans.features import make_features
 
     check_fit_config(config)
+    if config.centroid_units not in UNITS:
+        raise InputError(f"--centroid-units {config.centroid_units}: expected pixels or features")
     if config.k is not None and config.k < 1:
         raise InputError(f"--k {config.k}: expected a number of clusters of at least 1")
     if config.out or config.k is not None:
@@ -378,6 +383,17 @@ def run(config: RunConfig, *, echo=print) -> Path:
     flat_train = train.images.reshape(train.images.shape[0], -1)
     with clock.stage("features"):
         transformer = make_features(config.features, random_state=config.seed)
+        pixel_features = has_pixel_units(transformer)
+        if config.centroid_units == "pixels" and not pixel_features:
+            raise InputError(f"--centroid-units pixels: only for pixel features, not "
+                             f"{config.features}")
+        init_info = {"method": init}
+        if init not in ("k-means++", "k-means||", "random", "random-points"):
+            # Before fitting the features, so that a bad file costs nothing.
+            init, init_info, message = read_init_file(
+                init, n_clusters=k, n_features=h * w, pixel_features=pixel_features,
+                features=config.features)
+            echo(message)
         X = transformer.fit_transform(flat_train)
         X_test = None
         if test is not None:
@@ -406,6 +422,11 @@ def run(config: RunConfig, *, echo=print) -> Path:
         echo(f"K-means stopped after {model.n_iter_} steps (max_iter) without converging.")
 
     k_out = model.cluster_centers_.shape[0]
+    if k_out < k and model.history_:
+        dropped = sorted(set(range(k)) - set(model.history_[-1].ids.tolist()))
+        echo(f"{len(dropped)} of the {k} centroids lost all their images and were dropped "
+             f"(initial centroid{'s' if len(dropped) > 1 else ''} "
+             f"{', '.join(map(str, dropped))}); {k_out} remain.")
     with clock.stage("evaluate"):
         labels = model.labels_
         distances = model.transform(X)
@@ -421,6 +442,9 @@ def run(config: RunConfig, *, echo=print) -> Path:
             if test is not None and test.labels is not None:
                 metrics["test"] = ev.evaluate(test_labels, test.labels, mapping=mapping,
                                               n_clusters=k_out, n_classes=n_classes)
+    run_warnings = collapse_warnings(k, sizes)
+    for line in run_warnings:
+        echo(f"warning: {line}")
 
     # The folder is built under a temporary name from the first figure on, so an
     # interrupted run leaves nothing behind.
@@ -435,13 +459,19 @@ def run(config: RunConfig, *, echo=print) -> Path:
             for rel, data in figures.items():
                 (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
                 write_bytes(tmp / rel, data)
-            write_centroids(tmp / "centroids.csv", model.cluster_centers_)
+            if config.centroid_units == "pixels":
+                write_pixel_centroids(tmp / "centroids.csv", model.cluster_centers_)
+            else:
+                write_centroids(tmp / "centroids.csv", model.cluster_centers_)
             write_centroids(tmp / "centroids.npy", model.cluster_centers_)
             if mapping is not None:
                 write_mapping_csv(tmp / "mapping.csv", mapping, sizes, purity, train.class_names)
         summary = run_summary(config=config, k=k, out=out, train=train, test=test, X=X,
                               model=model, restarts=restarts, metrics=metrics, mapping=mapping,
-                              purity=purity, sizes=sizes)
+                              purity=purity, sizes=sizes, init=init_info, warnings=run_warnings,
+                              units=output_units(pixel_features=pixel_features,
+                                                 csv_units=config.centroid_units,
+                                                 features=config.features))
         with clock.stage("report"):
             from pixelmeans.report import write_run_report
 
@@ -495,8 +525,14 @@ def embed(*, features, dataset="mnist", data=None, split="train", seed=0, out, o
 
 
 def run_summary(*, config, k, out, train, test, X, model, restarts, metrics, mapping, purity,
-                sizes):
-    """Everything a run measured, as the plain dict written to summary.json."""
+                sizes, init=None, warnings=(), units=None):
+    """Everything a run measured, as the plain dict written to summary.json.
+
+    ``init`` says where the initial centroids came from (a method, or a file and the
+    units it was found in), ``warnings`` the console's warnings about the result
+    (:func:`pixelmeans.centroids.collapse_warnings`), ``units`` the units of the
+    written centroids and images (:func:`pixelmeans.centroids.output_units`).
+    """
     h, w = train.images.shape[1:]
     k_out = model.cluster_centers_.shape[0]
     return {
@@ -512,6 +548,9 @@ def run_summary(*, config, k, out, train, test, X, model, restarts, metrics, map
             "class_names": list(train.class_names),
         },
         "features": {"spec": config.features, "n_features": int(X.shape[1])},
+        "init": init,
+        "units": units,
+        "warnings": list(warnings),
         "n_clusters": int(k_out),
         "inertia": float(model.inertia_),
         "n_iter": int(model.n_iter_),

@@ -98,3 +98,22 @@ def test_policies_agree_when_nothing_empties(policy):
     km = KMeans(4, init=X[:4], empty_clusters=policy).fit(X)
     assert_array_equal(km.labels_, ref.labels_)
     assert_array_equal(km.cluster_centers_, ref.cluster_centers_)
+
+
+@pytest.mark.parametrize("policy", ["drop", "keep", "relocate"])
+def test_an_empty_cluster_casts_no_garbage(policy):
+    # The mean of an empty cluster was left uninitialised and then cast to float32:
+    # whatever the memory held (here 1e300, from a just-freed buffer of that size)
+    # overflowed with a RuntimeWarning.
+    from pixelmeans.cluster.update import update_centers
+
+    centers = np.zeros((3, 4), dtype=np.float32)
+    weights = np.array([2.0, 0.0, 1.0])
+    for _ in range(5):
+        sums = np.ones((3, 4))
+        junk = np.full((3, 4), 1e300)
+        del junk
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            new, _, n_empty = update_centers(centers, sums, weights.copy(), policy)
+        assert n_empty == 1 and np.all(np.isfinite(new))

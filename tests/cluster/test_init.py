@@ -109,3 +109,31 @@ def test_callable_init():
 
     km = KMeans(5, init=first_rows, n_init=1, record_history=True).fit(X)
     assert_array_equal(km.history_[0].centers, X[:5].astype(np.float32))
+
+
+def test_an_init_array_is_in_the_units_of_x():
+    # uint8 pixels take 0..255 centroids, the same pixels / 255 take them / 255:
+    # the same clustering, and no guessing of the scale by KMeans.
+    import warnings
+
+    rng = np.random.default_rng(3)
+    Xu = rng.integers(0, 256, size=(300, 16), dtype=np.uint8)
+    init = rng.integers(0, 256, size=(4, 16)).astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        on_pixels = KMeans(4, init=init).fit(Xu)
+        on_scaled = KMeans(4, init=init / 255).fit(Xu / 255.0)
+    assert_array_equal(on_pixels.labels_, on_scaled.labels_)
+    np.testing.assert_allclose(on_pixels.cluster_centers_ / 255, on_scaled.cluster_centers_,
+                               atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", ["KMeans", "MiniBatchKMeans"])
+def test_an_init_far_outside_the_data_warns(cls):
+    import pixelmeans
+
+    rng = np.random.default_rng(3)
+    X01 = rng.random((300, 16))
+    init = rng.integers(0, 256, size=(4, 16)).astype(np.float64)
+    with pytest.warns(UserWarning, match="other units than X"):
+        getattr(pixelmeans, cls)(4, init=init).fit(X01)

@@ -64,6 +64,26 @@ def _is_same_clustering(labels1, labels2) -> bool:
     return np.unique(pairs // k2).size == pairs.size
 
 
+def _warn_if_init_far_from_data(init, lo, hi):
+    """Warn when given centroids lie far outside the data's range (other units?).
+
+    ``lo`` and ``hi`` are the per-feature minimum and maximum of the data; "far" is
+    beyond the overall range by more than its width, e.g. 0..255 centroids for data
+    in [0, 1]: every sample is then nearest to the same few centroids.
+    """
+    if init.size == 0 or lo.size == 0:
+        return
+    low, high = float(np.min(lo)), float(np.max(hi))
+    width = high - low
+    top, bottom = float(np.max(init)), float(np.min(init))
+    if top > high + width or bottom < low - width:
+        warnings.warn(
+            f"init: the initial centroids range over [{bottom:.4g}, {top:.4g}], far outside "
+            f"the data's [{low:.4g}, {high:.4g}]; are they in other units than X (e.g. pixels "
+            "0..255 for data scaled to [0, 1])? Most of them will lose all their samples.",
+            UserWarning, stacklevel=3)
+
+
 def _read_init(init_kind, init, n_clusters, n_features, dtype):
     """Initial centres given as a CSV path or an array, checked as
     ``(n_clusters, n_features)`` in ``dtype``; a method name or callable is returned as is."""
@@ -105,6 +125,16 @@ callable, default="k-means++"
         - a str or path-like naming a CSV or ``.npy`` file of centroids, one per line
           (see :func:`pixelmeans.read_centroids`).
         - an array of shape (n_clusters, n_features).
+
+        A file or array is in the units of ``X``, whatever its dtype, and is used as
+        it is: for uint8 images (pixels 0..255) centroids in 0..255, for images
+        scaled to [0, 1] centroids in [0, 1]. KMeans knows nothing of pixels, so it
+        never guesses a scale; it warns (``UserWarning``) when the given centroids
+        lie beyond the data's range by more than that range's width (0..255
+        centroids for data in [0, 1]), because from there all but a few of them
+        lose every sample. ``pixelmeans run`` and ``pixelmeans evaluate``, which know
+        their features are pixels / 255, read a file in either unit (see
+        :mod:`pixelmeans.centroids`).
         - a callable ``init(X, n_clusters, random_state=...)`` returning such an array.
     n_init : "auto" or int, default="auto"
         Number of runs from different initial centroids; the result with the lowest
@@ -306,6 +336,8 @@ callable, default="k-means++"
 
 
         shift, var, lo, hi = data_shift(X, dtype)
+        if init_kind in ("array", "file"):
+            _warn_if_init_far_from_data(init, lo, hi)
         tol = float(np.mean(var) * self.tol) if self.tol else 0.0
         random_state = check_random_state(self.random_state)
         kernel = choose_kernel(self.algorithm, n_clusters, n_features, n_samples)
@@ -592,6 +624,8 @@ callable, default="k-means++"
         random_state = check_random_state(self.random_state)
         batch_size = min(int(self.batch_size), n_samples)
         shift, var, lo, hi = data_shift(X, dtype)
+        if init_kind in ("array", "file"):
+            _warn_if_init_far_from_data(init, lo, hi)
         tol = float(np.mean(var) * self.tol) if self.tol else 0.0
 
         init_size = self.init_size if self.init_size is not None else 3 * batch_size

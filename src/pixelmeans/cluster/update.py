@@ -101,7 +101,9 @@ def update_centers(centers, sums, weight_sums, policy, *, relocate_args=None):
     if n_empty and policy == "relocate" and relocate_args is not None:
         relocate_empty_clusters(*relocate_args, sums, weight_sums)
     filled = weight_sums > 0
-    new = np.empty(sums.shape, dtype=np.float64)
+    # Zeros, not np.empty: ``where`` leaves an empty cluster's row untouched, and
+    # whatever the memory held (NaN, 1e300) would overflow in the cast below.
+    new = np.zeros(sums.shape, dtype=np.float64)
     np.divide(sums, weight_sums[:, None], out=new, where=filled[:, None])
     new = new.astype(dtype)
     keep = None

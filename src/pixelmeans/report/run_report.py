@@ -49,6 +49,10 @@ _COMPARISON_TEXT = (
     "Every run on the same data with the same number of clusters found beside this one "
     "(the results folder's siblings), one row per run, so features can be compared."
 )
+_WARNING_TEXT = (
+    "This run ended in a state k-means rarely reaches from sensible starting centroids; "
+    "its figures and numbers below are those of that state."
+)
 _NO_LABELS = "The data has no labels, so the accuracy figures and the confusion matrix are left out."
 
 
@@ -99,6 +103,9 @@ def run_sections(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> li
     metrics = summary.get("metrics", {}) or {}
     has_labels = bool(data.get("has_labels", bool(metrics)))
     sections: list[Section] = []
+    warnings = summary.get("warnings") or []
+    if warnings:
+        sections.append(Section("Warning", _WARNING_TEXT, note=" ".join(warnings)))
 
     caption = ("The caption under each tile gives its majority label, its purity (the share of "
                "members with that label) and its size." if has_labels else
