@@ -1,6 +1,6 @@
 """The ``pixelmeans`` command line.
 
-The CLI only parses arguments and calls the library (experiment.py, data/, ...).
+The CLI only parses arguments and calls the library (run.py, sweep.py, data/, ...).
 Errors in the user's input become one line on stderr and exit code 2; Ctrl-C is
 exit code 130; ``--debug`` shows the traceback instead.
 """
@@ -16,6 +16,19 @@ from pixelmeans.errors import InputError, MissingDependencyError
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+
+def exit_on_sigterm():
+    """Make SIGTERM unwind like Ctrl-C so temporary folders are cleaned up."""
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        pass
 
 
 # --- subcommand handlers: each takes the parsed namespace and returns an exit code ---
@@ -53,7 +66,8 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from pixelmeans.experiment import RunConfig, exit_on_sigterm, run
+    from pixelmeans.config import RunConfig
+    from pixelmeans.run import run
 
     exit_on_sigterm()
     config = RunConfig(
@@ -74,7 +88,6 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from pixelmeans.experiment import exit_on_sigterm
     from pixelmeans.sweep import SweepConfig, parse_k, sweep
 
     exit_on_sigterm()
@@ -87,7 +100,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_embed(args: argparse.Namespace) -> int:
-    from pixelmeans.experiment import embed, exit_on_sigterm
+    from pixelmeans.embed import embed
 
     exit_on_sigterm()
     embed(features=args.features, dataset=args.dataset, data=args.data, split=args.split,

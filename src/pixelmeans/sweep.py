@@ -24,7 +24,7 @@ import numpy as np
 
 from pixelmeans import evaluate as ev
 from pixelmeans.errors import InputError, MissingDependencyError
-from pixelmeans.experiment import FitConfig
+from pixelmeans.config import FitConfig
 from pixelmeans.fileio import atomic_directory, write_bytes, write_text
 
 __all__ = ["SweepConfig", "parse_k", "sweep", "SWEEP_COLUMNS"]
@@ -183,8 +183,11 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
     table : list of dict or pandas.DataFrame
         One row per (k, restart) with the columns of :data:`SWEEP_COLUMNS`.
     """
-    from pixelmeans.experiment import (check_fit_config, check_out, default_out, fit_restarts, load_splits,
-                                       member_means, restart_seeds, versions, write_json)
+    from pixelmeans.config import check_fit_config
+    from pixelmeans.members import member_means
+    from pixelmeans.outputs import SUMMARY_MARKER, check_out, default_out, versions, write_json
+    from pixelmeans.restarts import fit_restarts, restart_seeds
+    from pixelmeans.run import load_splits
     from pixelmeans.features import make_features
 
     if as_frame:
@@ -252,7 +255,7 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
     for k in ks:
         group = [done[(k, r)] for r in range(config.n_init)]
         inertias = np.array([rec["inertia"] for rec, _ in group])
-        best = int(np.argmin(inertias))
+        best = _best_restart(group)
         for r, (rec, _) in enumerate(group):
             rows.append({col: rec.get(col) for col in SWEEP_COLUMNS} | {"best": r == best})
         partitions = [arr["labels"] for _, arr in group]
@@ -283,7 +286,7 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
     figures = _sweep_figures(per_k, done, config, transformer, flat, (h, w), train,
                              member_means)
     summary = {
-        "kind": "pixelmeans-results",
+        "kind": SUMMARY_MARKER,
         "command": "sweep",
         "config": dataclasses.asdict(config) | {"k": ks, "out": str(out)},
         "versions": versions(),
@@ -314,6 +317,17 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
 
         return pd.DataFrame(rows, columns=list(SWEEP_COLUMNS))
     return rows
+
+
+def _best_restart(group) -> int:
+    """Index of the best of one k's restarts, by the rule KMeans uses."""
+    from pixelmeans.cluster.estimator import is_better_restart
+
+    best = 0
+    for r, (rec, arr) in enumerate(group[1:], start=1):
+        if is_better_restart(rec["inertia"], arr["labels"], group[best][0]["inertia"], group[best][1]["labels"]):
+            best = r
+    return best
 
 
 def knee_of(per_k):
@@ -366,7 +380,7 @@ def _markdown(per_k, name, config) -> str:
 
 def _sweep_figures(per_k, done, config, transformer, flat, shape, train, member_means):
     from pixelmeans import plots
-    from pixelmeans.experiment import _is_pixels
+    from pixelmeans.members import _is_pixels
 
     h, w = shape
     ks = [e["k"] for e in per_k]

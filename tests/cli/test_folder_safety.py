@@ -148,9 +148,9 @@ def test_killed_replacement_is_restored(small_csv, tmp_path, capsys):
 def test_sigkill_leaves_nothing_the_next_run_does_not_clean(small_csv, tmp_path):
     out = tmp_path / "res"
     code = ("import os, signal, sys\n"
-            "import pixelmeans.experiment as e\n"
-            "def die(**kw):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
-            "e.write_figures = die\n"
+            "import pixelmeans.figures as e\n"
+            "def die(result):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+            "e.run_figures = die\n"
             f"from pixelmeans.cli import main\nmain(['run', '--data', {str(small_csv)!r}, '--k', '3', "
             f"'--n-init', '1', '--out', {str(out)!r}])\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -162,12 +162,12 @@ def test_sigkill_leaves_nothing_the_next_run_does_not_clean(small_csv, tmp_path)
 
 
 def test_failed_run_removes_the_parents_it_created(small_csv, tmp_path, monkeypatch):
-    import pixelmeans.experiment as experiment
+    import pixelmeans.figures as figures
 
-    def broken(**kw):
+    def broken(result):
         raise RuntimeError("figure failed")
 
-    monkeypatch.setattr(experiment, "write_figures", broken)
+    monkeypatch.setattr(figures, "run_figures", broken)
     with pytest.raises(RuntimeError):
         run_cli("--data", small_csv, *FAST, "--out", tmp_path / "a" / "b" / "res")
     assert list(tmp_path.iterdir()) == [small_csv]
@@ -186,12 +186,12 @@ def test_sweep_with_bad_options_creates_nothing(small_csv, tmp_path, capsys, bad
 
 
 def test_out_is_checked_before_the_data_is_read(tmp_path, capsys, monkeypatch):
-    import pixelmeans.experiment as experiment
+    import pixelmeans.run as run_module
 
     def never(config):
         raise AssertionError("data loaded before --out was checked")
 
-    monkeypatch.setattr(experiment, "load_splits", never)
+    monkeypatch.setattr(run_module, "load_splits", never)
     dangling = tmp_path / "link"
     dangling.symlink_to(tmp_path / "nowhere")
     assert run_cli("--dataset", "mnist", *FAST, "--out", dangling) == 2

@@ -202,3 +202,34 @@ def test_named_initialisations_run(digits_csv, tmp_path, init):
     assert run_cli("--data", digits_csv, "--k", 4, "--n-init", 1, "--init", init,
                    "--no-animation", "--out", out) == 0
     assert json.loads((out / "summary.json").read_text())["config"]["init"] == init
+
+
+def test_the_folder_is_the_one_this_code_has_always_written(small_run):
+    """The numbers and files of a fixed run, recorded from the code before its orchestration
+    was split into run, outputs and figures: a refactor must not change them."""
+    import hashlib
+
+    def sha(name):
+        return hashlib.sha256((small_run / name).read_bytes()).hexdigest()
+
+    assert sha("centroids.npy") == "aea85e07f4c01d18426beb72ec94df9f4f080f456c50ea00dabebcc05c620513"
+    assert sha("centroids.csv") == "6f4a20801b1baf8877c2d9a0b4e0fd57324c156a042c3564113395794bf89b2c"
+    assert sha("mapping.csv") == "b1ad031e2da97d5237609f0820cbe52307ab27cd905840354599f4be54541a83"
+    summary = json.loads((small_run / "summary.json").read_text())
+    assert summary["inertia"] == 55333.72352722501 and summary["n_iter"] == 28
+
+
+def test_a_result_draws_itself_and_saves_the_same_folder(small_run, digits_csv, tmp_path):
+    from matplotlib.figure import Figure
+
+    from pixelmeans.config import RunConfig
+    from pixelmeans.run import compute_run
+
+    result = compute_run(RunConfig(data=str(digits_csv), k=10, n_init=2, seed=3), echo=lambda _: None,
+                         check_output=False)
+    for fig in (result.plot_centroids(), result.plot_confusion(), result.plot_members()):
+        assert isinstance(fig, Figure)
+    assert result.summary()["inertia"] == json.loads((small_run / "summary.json").read_text())["inertia"]
+    out = result.save(tmp_path / "saved", echo=lambda _: None)
+    for name in ("centroids.npy", "mapping.csv", "centroids.png", "members.png", "evolution.gif"):
+        assert (out / name).read_bytes() == (small_run / name).read_bytes(), name

@@ -52,7 +52,7 @@ def digits(k: int, seed: int = 0) -> np.ndarray:
 
 
 def run_figures(k: int = 10, animation: bool = True, labels: bool = True) -> dict[str, bytes]:
-    """The figure files of a small run, made by the real plot functions (as experiment.py does)."""
+    """The figure files of a small run, made by the real plot functions (as pixelmeans.figures does)."""
     cents = digits(k)
     caps = [f"{i % 10} · 0.83 · n={100 + i}" for i in range(k)]
     files = {"centroids.png": plots.figure_png_bytes(plots.centroid_grid(cents, caps), dpi=60)}
@@ -78,7 +78,7 @@ def run_figures(k: int = 10, animation: bool = True, labels: bool = True) -> dic
 
 
 def run_summary(k: int = 10, labels: bool = True, name: str = "mnist") -> dict:
-    """A summary shaped like the one pixelmeans.experiment writes."""
+    """A summary shaped like the one pixelmeans.outputs.run_summary builds."""
     metrics = {}
     if labels:
         metrics = {"train": {"accuracy": 0.5912, "purity": 0.5912, "hungarian_accuracy": 0.5345,

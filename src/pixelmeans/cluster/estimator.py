@@ -64,6 +64,26 @@ def _is_same_clustering(labels1, labels2) -> bool:
     return np.unique(pairs // k2).size == pairs.size
 
 
+def is_better_restart(inertia, labels, best_inertia, best_labels) -> bool:
+    """The one rule for "best restart", in KMeans and in the run and sweep commands.
+
+    As scikit-learn: a later restart wins only with a lower inertia *and* a different
+    clustering, so rounding on the same partition never swaps the winner.
+
+    Parameters
+    ----------
+    inertia : float
+    labels : ndarray of int, shape (n_samples,)
+        The later restart's.
+    best_inertia : float or None
+        The best so far (None: there is none yet, and the later one wins).
+    best_labels : ndarray of int, shape (n_samples,) or None
+    """
+    if best_inertia is None:
+        return True
+    return inertia < best_inertia and not _is_same_clustering(labels, best_labels)
+
+
 def _warn_if_init_far_from_data(init, lo, hi):
     """Warn when given centroids lie far outside the data's range (other units?).
 
@@ -364,10 +384,7 @@ callable, default="k-means++"
                 tol=tol, empty_clusters=self.empty_clusters,
                 record_history=bool(self.record_history), verbose=int(self.verbose),
                 kernel_factory=kernel)
-            # As scikit-learn: a later run wins only with a lower inertia *and* a
-            # different clustering (not just rounding on the same partition).
-            if best is None or (result.inertia < best.inertia
-                                and not _is_same_clustering(result.labels, best.labels)):
+            if best is None or is_better_restart(result.inertia, result.labels, best.inertia, best.labels):
                 best = result
 
         n_centers = best.centers.shape[0]

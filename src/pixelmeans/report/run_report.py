@@ -87,7 +87,7 @@ def run_sections(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> li
     Parameters
     ----------
     summary : mapping
-        The content of ``summary.json`` as ``pixelmeans.experiment`` writes it (keys
+        The content of ``summary.json`` as ``pixelmeans.outputs.run_summary`` builds it (keys
         ``data``, ``config``, ``metrics``, ``clusters``, ``restarts``, ``timings``,
         ``versions``...); missing keys leave their part out.
     figures : mapping of str to bytes
