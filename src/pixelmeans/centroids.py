@@ -394,7 +394,7 @@ def _write_result(out, result: dict) -> None:
     from pixelmeans.fileio import write_text
 
     if out.suffix.lower() == ".json":
-        from pixelmeans.outputs import write_json
+        from pixelmeans.fileio import write_json
 
         write_json(out, result)
         return

@@ -53,7 +53,10 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     if args.name.strip().lower() == "infimnist":
         from pixelmeans.data.infimnist import MNIST8M_SIZE, fetch_infimnist
 
-        fetch_infimnist(MNIST8M_SIZE if args.n is None else args.n, args.seed, args.data_dir)
+        from pixelmeans.data import load_dataset
+
+        fetch_infimnist(lambda: load_dataset("mnist", split="train", data_dir=args.data_dir),
+                        MNIST8M_SIZE if args.n is None else args.n, args.seed, args.data_dir)
         return 0
     if args.n is not None:
         raise InputError(f"--n: only for infimnist, which is generated; {args.name} is downloaded whole")
@@ -70,12 +73,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from pixelmeans.run import run
 
     exit_on_sigterm()
-    config = RunConfig(
-        dataset=args.dataset, data=args.data, k=args.k, n_init=args.n_init,
-        max_iter=args.max_iter, tol=args.tol, init=args.init,
-        empty_clusters=args.empty_clusters, seed=args.seed, features=args.features,
-        out=args.out, overwrite=args.overwrite, animation=not args.no_animation,
-        centroid_units=args.centroid_units)
+    config = RunConfig(**_fit_settings(args), k=args.k, animation=not args.no_animation,
+                       centroid_units=args.centroid_units)
     run(config)
     return 0
 
@@ -91,10 +90,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from pixelmeans.sweep import SweepConfig, parse_k, sweep
 
     exit_on_sigterm()
-    config = SweepConfig(
-        dataset=args.dataset, data=args.data, k=parse_k(args.k), n_init=args.n_init,
-        max_iter=args.max_iter, tol=args.tol, init=args.init, seed=args.seed,
-        features=args.features, out=args.out, overwrite=args.overwrite, resume=args.resume)
+    config = SweepConfig(**_fit_settings(args), k=parse_k(args.k), resume=args.resume)
     sweep(config)
     return 0
 
@@ -103,12 +99,67 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     from pixelmeans.embed import embed
 
     exit_on_sigterm()
+    from pixelmeans.config import parse_feature_options
+
     embed(features=args.features, dataset=args.dataset, data=args.data, split=args.split,
-          seed=args.seed, out=args.out, overwrite=args.overwrite)
+          seed=args.seed, out=args.out, overwrite=args.overwrite,
+          feature_options=parse_feature_options(args.feature_options))
     return 0
 
 
 # --- parser ---
+
+
+FEATURES_HELP = ("[deskew+][hog+](pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D] | clr[:D] "
+                 "| clr+umap[:D]) | a file saved by `pixelmeans embed` (default: pixels)")
+SET_HELP = ("a parameter of the features, as make_features takes it (repeatable): "
+            "--set clr_arch=conv --set ae_epochs=15")
+RUN_EXAMPLES = """examples:
+  pixelmeans run                                       k = 10 on MNIST's pixels
+  pixelmeans run --dataset fashion-mnist --k 12
+  pixelmeans run --features deskew+hog+ae+umap --set ae_epochs=15
+  pixelmeans run --data letters.csv --k 12 --init init.csv --empty-clusters drop --tol 0 --n-init 1
+"""
+
+
+def _shared_options():
+    """The option groups several commands share, each defined once (argparse parents)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the full traceback on errors")
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument("--dataset", default="mnist",
+                      help="known data set name, see `pixelmeans datasets` (default: mnist)")
+    data.add_argument("--data", metavar="FILE_OR_DIR",
+                      help="your own images instead: IDX, label-first CSV, NPZ or a folder of PNGs")
+    fit = argparse.ArgumentParser(add_help=False)
+    fit.add_argument("--n-init", type=int, default=5, help="restarts; the best one is kept (default: 5)")
+    fit.add_argument("--max-iter", type=int, default=300, help="most steps per restart (default: 300)")
+    fit.add_argument("--tol", type=float, default=1e-4,
+                     help="convergence tolerance, relative to the data's mean variance (default: 1e-4)")
+    fit.add_argument("--init", default="k-means++",
+                     help="k-means++ | k-means|| | random | random-points | FILE.csv or FILE.npy of "
+                          "centroids, in pixel units 0..255 or in [0, 1] (default: k-means++)")
+    fit.add_argument("--empty-clusters", choices=["relocate", "drop", "keep"], default="relocate",
+                     help="what happens to a centroid that loses all its points (default: relocate)")
+    fit.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    fit.add_argument("--overwrite", action="store_true",
+                     help="replace an existing results folder that pixelmeans wrote")
+    features = argparse.ArgumentParser(add_help=False)
+    features.add_argument("--features", default="pixels", help=FEATURES_HELP)
+    features.add_argument("--set", dest="feature_options", action="append", default=[],
+                          metavar="KEY=VALUE", help=SET_HELP)
+    return common, data, fit, features
+
+
+def _fit_settings(args: argparse.Namespace) -> dict:
+    """The FitConfig fields that run and sweep both take from the command line."""
+    from pixelmeans.config import parse_feature_options
+
+    return dict(dataset=args.dataset, data=args.data, n_init=args.n_init, max_iter=args.max_iter,
+                tol=args.tol, init=args.init, empty_clusters=args.empty_clusters, seed=args.seed,
+                features=args.features, feature_options=parse_feature_options(args.feature_options),
+                out=args.out, overwrite=args.overwrite)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pixelmeans {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common, data, fit, features = _shared_options()
 
     p = sub.add_parser("datasets", help="list the known data sets and whether each is cached")
     p.add_argument("--data-dir", help="data folder (default: $PIXELMEANS_DATA or the user cache)")
@@ -132,33 +184,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="infimnist only: generator seed (default: 0)")
     p.set_defaults(handler=_cmd_fetch)
 
-    p = sub.add_parser("run", help="fit k-means and write a results folder with an HTML report")
-    p.add_argument("--dataset", default="mnist", help="known data set name (default: mnist)")
-    p.add_argument("--data", metavar="FILE_OR_DIR",
-                   help="your own images instead: IDX, label-first CSV, NPZ or a folder of PNGs")
+    p = sub.add_parser("run", parents=[common, data, fit, features],
+                       help="fit k-means and write a results folder with an HTML report",
+                       epilog=RUN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--k", type=int, help="number of clusters (default: the number of classes)")
-    p.add_argument("--n-init", type=int, default=5, help="restarts; the lowest inertia wins (default: 5)")
-    p.add_argument("--max-iter", type=int, default=300, help="most steps per restart (default: 300)")
-    p.add_argument("--tol", type=float, default=1e-4,
-                   help="convergence tolerance, relative to the data's mean variance (default: 1e-4)")
-    p.add_argument("--init", default="k-means++",
-                   help="k-means++ | k-means|| | random | random-points | FILE.csv or FILE.npy of "
-                        "centroids, in pixel units 0..255 or in [0, 1] (default: k-means++)")
-    p.add_argument("--empty-clusters", choices=["relocate", "drop", "keep"], default="relocate",
-                   help="what happens to a centroid that loses all its points (default: relocate)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    p.add_argument("--features", default="pixels",
-                   help="[deskew+][hog+](pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D] | clr[:D] | clr+umap[:D]) | saved embedding path")
     p.add_argument("--out", help="results folder (default: results/<dataset>-k<k>/)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace an existing results folder that pixelmeans wrote")
     p.add_argument("--no-animation", action="store_true", help="skip evolution.gif and steps/")
     p.add_argument("--centroid-units", choices=["features", "pixels"], default="features",
                    help="units of centroids.csv: the features' (default; [0, 1] on pixels) or "
                         "pixels 0..255 (pixel features only)")
     p.set_defaults(handler=_cmd_run)
 
-    p = sub.add_parser("evaluate", help="majority-label accuracy of a centroids file on labelled images")
+    p = sub.add_parser("evaluate", parents=[common],
+                       help="majority-label accuracy of a centroids file on labelled images")
     p.add_argument("--centroids", required=True, metavar="FILE",
                    help="CSV (with or without a key column) or .npy, in pixel units 0..255 or in [0, 1]")
     p.add_argument("--data", required=True, metavar="FILE_OR_DIR",
@@ -166,27 +204,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="also write the result as FILE.json or FILE.csv")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     p.set_defaults(handler=_cmd_evaluate)
-    p = sub.add_parser("sweep", help="fit a range of k with restarts: elbow, accuracy, stability")
-    p.add_argument("--dataset", default="mnist", help="known data set name (default: mnist)")
-    p.add_argument("--data", metavar="FILE_OR_DIR", help="your own images instead")
+
+    p = sub.add_parser("sweep", parents=[common, data, fit, features],
+                       help="fit a range of k with restarts: elbow, accuracy, stability")
     p.add_argument("--k", nargs="+", default=["5", "7", "10", "12"],
                    help="values of k: integers, a:b, a:b:step or a:b:log (default: 5 7 10 12)")
-    p.add_argument("--n-init", type=int, default=5, help="restarts per k (default: 5)")
-    p.add_argument("--max-iter", type=int, default=300, help="most steps per restart (default: 300)")
-    p.add_argument("--tol", type=float, default=1e-4, help="convergence tolerance (default: 1e-4)")
-    p.add_argument("--init", default="k-means++", help="k-means++ | k-means|| | random | random-points")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    p.add_argument("--features", default="pixels", help="[deskew+][hog+](pixels | pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D] | clr[:D] | clr+umap[:D]) | saved embedding path")
     p.add_argument("--out", help="results folder (default: results/<dataset>-sweep/)")
-    p.add_argument("--overwrite", action="store_true", help="replace a results folder pixelmeans wrote")
     p.add_argument("--resume", action="store_true", help="skip the cells a killed sweep already finished")
     p.set_defaults(handler=_cmd_sweep)
 
-    p = sub.add_parser("embed", help="train a feature embedding (PCA, autoencoder, UMAP) and save it")
-    p.add_argument("--features", required=True,
-                   help="[deskew+][hog+](pca[:D] | autoencoder[:D] | umap[:D] | ae+umap[:D] | clr[:D] | clr+umap[:D])")
-    p.add_argument("--dataset", default="mnist", help="known data set name (default: mnist)")
-    p.add_argument("--data", metavar="FILE_OR_DIR", help="your own images instead")
+    p = sub.add_parser("embed", parents=[common, data],
+                       help="train a feature embedding (PCA, autoencoder, UMAP) and save it")
+    p.add_argument("--features", required=True, help=FEATURES_HELP)
+    p.add_argument("--set", dest="feature_options", action="append", default=[], metavar="KEY=VALUE",
+                   help=SET_HELP)
     p.add_argument("--split", choices=["train", "all"], default="train",
                    help="images to train on (default: train; all = train and test)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")

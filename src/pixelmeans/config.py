@@ -6,7 +6,7 @@ bad option costs nothing and leaves nothing behind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +14,7 @@ import numpy as np
 from pixelmeans.errors import InputError
 
 INIT_NAMES = ("k-means++", "k-means||", "random", "random-points")
+EMPTY_CLUSTERS = ("relocate", "drop", "keep")
 
 
 @dataclass
@@ -27,8 +28,10 @@ class FitConfig:
     max_iter: int = 300
     tol: float = 1e-4
     init: str = "k-means++"
+    empty_clusters: str = "relocate"
     seed: int = 0
     features: str = "pixels"
+    feature_options: dict = field(default_factory=dict)
     out: str | None = None
     overwrite: bool = False
 
@@ -38,7 +41,6 @@ class RunConfig(FitConfig):
     """What ``pixelmeans run`` was asked to do (every field ends up in summary.json)."""
 
     k: int | None = None
-    empty_clusters: str = "relocate"
     animation: bool = True
     centroid_units: str = "features"
 
@@ -62,7 +64,42 @@ def check_fit_config(config: FitConfig) -> None:
                          "or a CSV or .npy file of centroids")
     if config.data is not None and not Path(config.data).exists():
         raise InputError(f"--data {config.data}: no such file or folder")
-    if not Path(config.features).is_file():
+    if config.empty_clusters not in EMPTY_CLUSTERS:
+        raise InputError(f"--empty-clusters {config.empty_clusters}: expected {', '.join(EMPTY_CLUSTERS)}")
+    if Path(config.features).is_file():
+        if config.feature_options:
+            raise InputError(f"--set: a saved embedding ({config.features}) is used as it was trained")
+    else:
         from pixelmeans.features import make_features
 
-        make_features(config.features)  # raises InputError on an unknown spec
+        # raises InputError on an unknown spec or parameter
+        make_features(config.features, **config.feature_options)
+
+
+def parse_feature_options(items) -> dict:
+    """``["clr_arch=conv", "ae_epochs=15"]`` -> ``{"clr_arch": "conv", "ae_epochs": 15}``.
+
+    Values are read as ``true``/``false``, ``none``, an integer, a number, or else a
+    string. Raises InputError for an item without ``=``.
+    """
+    options = {}
+    for item in items:
+        key, sep, text = str(item).partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--set {item}: expected KEY=VALUE, e.g. --set ae_epochs=15")
+        options[key.strip()] = _value(text.strip())
+    return options
+
+
+def _value(text: str):
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "none":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text

@@ -18,6 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
+import numpy as np
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -56,6 +58,33 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically."""
     with atomic_write(path, "wb") as fh:
         fh.write(data)
+
+
+def _json_default(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def _nan_to_none(obj):
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _nan_to_none(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_nan_to_none(v) for v in obj]
+    return obj
+
+
+def write_json(path: str | os.PathLike, payload: dict) -> None:
+    """Write ``payload`` as JSON atomically (NumPy scalars and arrays become numbers and
+    lists, paths strings, NaN and infinity null, so that any JSON reader accepts it)."""
+    payload = json.loads(json.dumps(payload, default=_json_default))
+    write_text(path, json.dumps(_nan_to_none(payload), indent=2) + "\n")
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

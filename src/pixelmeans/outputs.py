@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from pixelmeans.errors import InputError
-from pixelmeans.fileio import clean_stale_temporaries, describe_entries, foreign_entries, write_text
+from pixelmeans.fileio import (clean_stale_temporaries, describe_entries, foreign_entries, write_json,
+                               write_text)
 
 SUMMARY_MARKER = "pixelmeans-results"
 
@@ -86,32 +87,6 @@ def versions() -> dict[str, str]:
         "matplotlib": matplotlib.__version__,
         "platform": platform.platform(),
     }
-
-
-def _json_default(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
-def _nan_to_none(obj):
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _nan_to_none(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_nan_to_none(v) for v in obj]
-    return obj
-
-
-def write_json(path: Path, payload: dict) -> None:
-    """Write ``payload`` as JSON (NaN becomes null so any JSON reader accepts it)."""
-    payload = json.loads(json.dumps(payload, default=_json_default))
-    write_text(path, json.dumps(_nan_to_none(payload), indent=2) + "\n")
 
 
 def write_mapping_csv(path: Path, mapping, sizes, purity, class_names) -> None:

@@ -234,7 +234,7 @@ def compute_run(config: RunConfig, *, echo=print, check_output: bool = True) -> 
     flat_train = train.images.reshape(train.images.shape[0], -1)
     init = config.init
     with clock.stage("features"):
-        transformer = make_features(config.features, random_state=config.seed)
+        transformer = make_features(config.features, random_state=config.seed, **config.feature_options)
         pixel_features = has_pixel_units(transformer)
         if config.centroid_units == "pixels" and not pixel_features:
             raise InputError(f"--centroid-units pixels: only for pixel features, not "
@@ -255,20 +255,9 @@ def compute_run(config: RunConfig, *, echo=print, check_output: bool = True) -> 
         model, restarts = _fit_with_progress(X, k, init, config)
     _say_how_it_ended(model, k, echo)
 
-    k_out = model.cluster_centers_.shape[0]
     with clock.stage("evaluate"):
-        labels = model.labels_
-        nearest, farthest = nearest_and_farthest(X, labels, model.transform(X))
-        metrics = {}
-        mapping = purity = None
-        sizes = np.bincount(labels, minlength=k_out)
-        if train.labels is not None:
-            mapping = ev.cluster_label_mapping(labels, train.labels, k_out, n_classes)
-            purity, sizes = ev.cluster_purity(labels, train.labels, k_out, n_classes)
-            metrics["train"] = ev.evaluate(labels, train.labels, n_clusters=k_out, n_classes=n_classes)
-            if test is not None and test.labels is not None:
-                metrics["test"] = ev.evaluate(model.predict(X_test), test.labels, mapping=mapping,
-                                              n_clusters=k_out, n_classes=n_classes)
+        nearest, farthest = nearest_and_farthest(X, model.labels_, model.transform(X))
+        metrics, mapping, purity, sizes = _measure(model, train, test, X_test)
     run_warnings = collapse_warnings(k, sizes)
     for line in run_warnings:
         echo(f"warning: {line}")
@@ -278,6 +267,24 @@ def compute_run(config: RunConfig, *, echo=print, check_output: bool = True) -> 
                      model=model, restarts=restarts, metrics=metrics, mapping=mapping,
                      purity=purity, sizes=sizes, nearest=nearest, farthest=farthest,
                      init=init_info, warnings=run_warnings, units=units, clock=clock)
+
+
+def _measure(model, train, test, X_test):
+    """``(metrics, mapping, purity, sizes)`` of a fitted model against the labels (the
+    test split through the training split's mapping); without labels only the sizes."""
+    labels = model.labels_
+    k_out = model.cluster_centers_.shape[0]
+    sizes = np.bincount(labels, minlength=k_out)
+    if train.labels is None:
+        return {}, None, None, sizes
+    n_classes = len(train.class_names)
+    mapping = ev.cluster_label_mapping(labels, train.labels, k_out, n_classes)
+    purity, sizes = ev.cluster_purity(labels, train.labels, k_out, n_classes)
+    metrics = {"train": ev.evaluate(labels, train.labels, n_clusters=k_out, n_classes=n_classes)}
+    if test is not None and test.labels is not None:
+        metrics["test"] = ev.evaluate(model.predict(X_test), test.labels, mapping=mapping,
+                                      n_clusters=k_out, n_classes=n_classes)
+    return metrics, mapping, purity, sizes
 
 
 def _fit_with_progress(X, k, init, config):

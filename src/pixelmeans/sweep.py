@@ -106,7 +106,8 @@ def _fingerprint(config: SweepConfig, train, test) -> dict:
     """What a finished cell depends on: the settings, the content of the data (a hash of
     the images and labels, not their path) and of a saved embedding file. A resumed
     sweep must match all of it."""
-    keep = ("dataset", "data", "max_iter", "tol", "init", "seed", "features")
+    keep = ("dataset", "data", "max_iter", "tol", "init", "empty_clusters", "seed", "features",
+            "feature_options")
     settings = {key: getattr(config, key) for key in keep}
     digest = hashlib.sha256()
     for ds in (train, test):
@@ -185,7 +186,8 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
     """
     from pixelmeans.config import check_fit_config
     from pixelmeans.members import member_means
-    from pixelmeans.outputs import SUMMARY_MARKER, check_out, default_out, versions, write_json
+    from pixelmeans.fileio import write_json
+    from pixelmeans.outputs import SUMMARY_MARKER, check_out, default_out, versions
     from pixelmeans.restarts import fit_restarts, restart_seeds
     from pixelmeans.run import load_splits
     from pixelmeans.features import make_features
@@ -209,7 +211,7 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
 
     h, w = train.images.shape[1:]
     flat = train.images.reshape(n, -1)
-    transformer = make_features(config.features, random_state=config.seed)
+    transformer = make_features(config.features, random_state=config.seed, **config.feature_options)
     X = transformer.fit_transform(flat)
     X_test = (transformer.transform(test.images.reshape(test.images.shape[0], -1))
               if test is not None else None)
@@ -231,7 +233,7 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
             bar.set_postfix(k=k, restart=r)
             model, (record,) = fit_restarts(
                 X, k=k, n_init=1, seed=seed, init=config.init, max_iter=config.max_iter,
-                tol=config.tol, empty_clusters="relocate")
+                tol=config.tol, empty_clusters=config.empty_clusters)
             record.update(k=k, restart=r, seed=seed)
             arrays = {"labels": model.labels_.astype(np.int32),
                       "centers": np.asarray(model.cluster_centers_, dtype=np.float32)}

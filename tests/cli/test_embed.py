@@ -55,3 +55,14 @@ def test_decoded_centroids_only_when_the_autoencoder_decodes_images(digits_csv, 
         # a hog autoencoder decodes to descriptors: there is no image to show
         assert (out / "decoded.png").is_file() is images_out
         assert (out / "reconstructions.png").is_file() is images_out
+
+
+def test_overwrite_never_replaces_a_file_pixelmeans_did_not_save(tmp_path, capsys):
+    from pixelmeans.cli import main
+
+    mine = tmp_path / "thesis.pdf"
+    mine.write_bytes(b"%PDF precious")
+    rc = main(["embed", "--features", "pca:5", "--dataset", "mnist", "--out", str(mine), "--overwrite"])
+    assert rc == 2
+    assert "not a features file" in capsys.readouterr().err
+    assert mine.read_bytes() == b"%PDF precious"

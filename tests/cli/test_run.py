@@ -233,3 +233,25 @@ def test_a_result_draws_itself_and_saves_the_same_folder(small_run, digits_csv, 
     out = result.save(tmp_path / "saved", echo=lambda _: None)
     for name in ("centroids.npy", "mapping.csv", "centroids.png", "members.png", "evolution.gif"):
         assert (out / name).read_bytes() == (small_run / name).read_bytes(), name
+
+
+def test_set_passes_feature_parameters_and_refuses_unknown_ones(digits_csv, tmp_path, capsys):
+    out = tmp_path / "pca"
+    assert run_cli("--data", digits_csv, "--k", 4, "--n-init", 1, "--no-animation", "--features", "pca",
+                   "--set", "n_components=7", "--out", out) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["features"]["n_features"] == 7
+    assert summary["config"]["feature_options"] == {"n_components": 7}
+    capsys.readouterr()
+    assert run_cli("--data", digits_csv, "--features", "pca", "--set", "no_such_knob=1",
+                   "--out", tmp_path / "x") == 2
+    err = capsys.readouterr().err
+    assert "no_such_knob" in err and len(err.strip().splitlines()) == 1
+    assert run_cli("--data", digits_csv, "--set", "novalue", "--out", tmp_path / "y") == 2
+    assert "KEY=VALUE" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_debug_is_accepted_after_the_subcommand(digits_csv, tmp_path):
+    with pytest.raises(Exception):
+        main(["run", "--debug", "--data", str(digits_csv), "--k", "0", "--out", str(tmp_path / "d")])

@@ -103,32 +103,24 @@ def test_store_round_trip_and_a_flipped_byte_is_detected(sources, tmp_path):
 def test_fetch_then_load_by_name(tmp_path, monkeypatch, sources):
     """`fetch infimnist --n N` then `--dataset infimnist:M`, with the bundled test split as
     the source so that the test needs no download."""
-    import pixelmeans.data.infimnist as infimnist
+    from pixelmeans import load_dataset
     from pixelmeans.data.dataset import Dataset
+    from pixelmeans.data.infimnist import fetch_infimnist
 
     images, labels = sources
     small = Dataset(images, labels.astype(np.int64), tuple(str(i) for i in range(10)), "mnist", "train")
-    import pixelmeans.data.load as load_module
-
-    original = load_module.load_dataset
-
-    def fake(name, split="train", data_dir=None, download=True):
-        if name == "mnist" and split == "train":
-            return small
-        return original(name, split, data_dir, download)
-
-    monkeypatch.setattr(load_module, "load_dataset", fake)
     lines = []
-    path = infimnist.fetch_infimnist(1200, 0, tmp_path, echo=lines.append)
+    path = fetch_infimnist(lambda: small, 1200, 0, tmp_path, echo=lines.append)
     assert path.is_dir() and "written" in lines[-1]
     again = []
-    infimnist.fetch_infimnist(1200, 0, tmp_path, echo=again.append)
+    fetch_infimnist(lambda: pytest.fail("verifying must not regenerate"), 1200, 0, tmp_path,
+                    echo=again.append)
     assert "verified" in again[-1]
     monkeypatch.setenv("PIXELMEANS_DATA", str(tmp_path))
-    ds = original("infimnist:1000", split="train", download=False)
+    ds = load_dataset("infimnist:1000", split="train", download=False)
     assert ds.images.shape == (1000, 28, 28) and ds.name == "infimnist:1000"
     np.testing.assert_array_equal(ds.images, generate(np.arange(1000), images, seed=0))
-    test = original("infimnist:1000", split="test", download=False)
+    test = load_dataset("infimnist:1000", split="test", download=False)
     assert test.images.shape == (10000, 28, 28)
     with pytest.raises(InputError, match="fetch infimnist"):
-        original("infimnist:5000", split="train", download=False)
+        load_dataset("infimnist:5000", split="train", download=False)

@@ -267,11 +267,13 @@ def _stores(seed: int, data_dir) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
-def fetch_infimnist(n: int = MNIST8M_SIZE, seed: int = 0, data_dir=None, echo=print) -> Path:
+def fetch_infimnist(train, n: int = MNIST8M_SIZE, seed: int = 0, data_dir=None, echo=print) -> Path:
     """Generate the first ``n`` InfiMNIST images into the data cache, or verify them there.
 
     Parameters
     ----------
+    train : callable() -> Dataset
+        Gives MNIST's training split (called only when the store must be generated).
     n : int
         Number of images (MNIST8M has 8,100,000).
     seed : int
@@ -285,7 +287,6 @@ def fetch_infimnist(n: int = MNIST8M_SIZE, seed: int = 0, data_dir=None, echo=pr
     """
     import time
 
-    from pixelmeans.data.load import load_dataset
     from pixelmeans.data.store import open_store, verify_store, write_store
 
     if not 1 <= int(n) <= 2**40:
@@ -297,7 +298,7 @@ def fetch_infimnist(n: int = MNIST8M_SIZE, seed: int = 0, data_dir=None, echo=pr
         open_store(path)
         echo(f"infimnist: {n:,} images verified in {path} ({time.perf_counter() - start:.1f} s)")
         return path
-    train = load_dataset("mnist", split="train", data_dir=data_dir)
+    train = train()
     deformation = Deformation()
     attrs = {"generator": "infimnist", "generator_version": GENERATOR_VERSION, "seed": int(seed),
              "n": int(n), "deformation": deformation.as_dict(),
@@ -320,21 +321,20 @@ def fetch_infimnist(n: int = MNIST8M_SIZE, seed: int = 0, data_dir=None, echo=pr
     return path
 
 
-def load_infimnist(n: int | None, split: str = "train", data_dir=None):
+def load_infimnist(n: int | None, split: str = "train", data_dir=None, *, mnist_test=None):
     """The first ``n`` images of the smallest cached store that has them, as a Dataset.
 
-    The test split is MNIST's own 10,000 test images, undeformed. The images are read
-    into memory (uint8): ``n`` x 784 bytes.
+    The test split is MNIST's own 10,000 test images, undeformed (``mnist_test``: a
+    callable giving them). The images are read into memory (uint8): ``n`` x 784 bytes.
     """
     from pixelmeans.data.dataset import Dataset, concat
-    from pixelmeans.data.load import load_dataset
     from pixelmeans.data.store import open_store
 
     name = "infimnist" if n is None else f"infimnist:{n}"
     parts = []
     for part in (("train", "test") if split == "all" else (split,)):
         if part == "test":
-            test = load_dataset("mnist", split="test", data_dir=data_dir)
+            test = mnist_test()
             parts.append(Dataset(test.images, test.labels, test.class_names, name, "test"))
             continue
         stores = [(size, p) for size, p in _stores(0, data_dir) if n is None or size >= n]

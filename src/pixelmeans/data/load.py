@@ -63,7 +63,8 @@ def load_dataset(name: str | os.PathLike, split: str = "train", data_dir=None,
             n = infimnist.parse_name(name)
         except ValueError:
             raise InputError(f"{name}: expected infimnist or infimnist:N (the first N images)") from None
-        return infimnist.load_infimnist(n, split, data_dir)
+        return infimnist.load_infimnist(
+            n, split, data_dir, mnist_test=lambda: load_dataset("mnist", "test", data_dir, download))
     info = catalog.get(name)
     splits = ("train", "test") if split == "all" else (split,)
     specs = [f for s in splits for f in info.files[s]]
