@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from pixelmeans import KMeans, kmeans_plusplus
+from pixelmeans.cluster import _common as common
 from pixelmeans.cluster import bounds as B
 from pixelmeans.cluster import kernels as K
 
@@ -159,9 +160,11 @@ def test_incremental_sums_equal_fresh_sums():
 def test_serial_and_parallel_paths_agree(monkeypatch, algorithm):
     X = blobs(n=6000, d=20, centers=30, seed=1, spread=3.0).astype(np.float32)
     init, _ = kmeans_plusplus(X, 30, random_state=0)
-    monkeypatch.setattr(K, "_PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(common, "_PARALLEL_MIN_WORK", 0)
+    assert common.parallel_worth_it(len(X), X.shape[1], 30, 2)
     parallel = KMeans(30, init=init, algorithm=algorithm).fit(X)
-    monkeypatch.setattr(K, "_PARALLEL_MIN_WORK", 2**62)
+    monkeypatch.setattr(common, "_PARALLEL_MIN_WORK", 2**62)
+    assert not common.parallel_worth_it(len(X), X.shape[1], 30, 2)
     serial = KMeans(30, init=init, algorithm=algorithm).fit(X)
     assert_array_equal(parallel.labels_, serial.labels_)
     assert_array_equal(parallel.cluster_centers_, serial.cluster_centers_)
@@ -170,7 +173,7 @@ def test_serial_and_parallel_paths_agree(monkeypatch, algorithm):
 
 @pytest.mark.parametrize("algorithm", BOUNDED)
 def test_same_result_whatever_the_number_of_threads(monkeypatch, algorithm):
-    monkeypatch.setattr(K, "_PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(common, "_PARALLEL_MIN_WORK", 0)
     X = blobs(n=4000, d=16, centers=12, seed=4, spread=3.0).astype(np.float32)
     results = []
     for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):

@@ -46,22 +46,22 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from pixelmeans.cluster._threads import blas_single_thread
-from pixelmeans.cluster.kernels import (
-    _FASTMATH,
-    _REL_SLACK,
+from pixelmeans.cluster._common import (
+    FASTMATH,
+    REL_SLACK,
     StepSums,
-    _parallel_worth_it,
-    _prepare_centers,
-    _shift_row,
-    _shift_row_only,
     block_bounds,
     center_norms,
     dot_error_coef,
     exact_sqdist,
     hold_data,
     n_blocks,
+    parallel_worth_it,
+    prepare_centers,
+    shift_row,
+    shift_row_only,
 )
+from pixelmeans.cluster._threads import blas_single_thread
 
 __all__ = ["BoundedKernel", "ElkanKernel", "HamerlyKernel", "YinyangKernel", "yinyang_groups"]
 
@@ -78,7 +78,7 @@ _DRIFT_UP = 1.0 + 1e-12
 GEMM_RATIO = 5.0
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=FASTMATH)
 def _dot(a, b):  # pragma: no cover
     """x.y in the dtype of the rows (any summation order: the error bound allows it)."""
     acc = a[0] * b[0]
@@ -120,7 +120,7 @@ def _store_bounds(upper, lower_row, i, u, glow):  # pragma: no cover
         lower_row[g] = _store_down(glow[g])
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=FASTMATH)
 def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, drift, gdrift,
                    half_sep, group_of, gstart, gmembers, xsq, upper, lower, labels, dsums, dw,
                    touched, sqdist, stats, r0, r1, chunk, full, gemm_ratio, want_sums,
@@ -182,7 +182,7 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
             # ---- phase B1: one gemm for the undecided rows against all centres
             n_gemm += n_act
             for t in range(n_act):
-                act_xsq[t] = _shift_row(X[act[t]], shift, buf[t])
+                act_xsq[t] = shift_row(X[act[t]], shift, buf[t])
             if n_act == chunk:
                 np.dot(buf, centers_t, dots)
             else:
@@ -193,12 +193,12 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
                 if full:
                     xsq[i] = xs
                 xn = np.sqrt(xs)
-                slack = _REL_SLACK * xs
+                slack = REL_SLACK * xs
                 b = 0
                 for j in range(k):
                     e = xs + csq[j] - 2.0 * np.float64(dots[t, j])
                     est[j] = e
-                    err[j] = 2.0 * err_coef * xn * cnorm[j] + _REL_SLACK * csq[j] + slack
+                    err[j] = 2.0 * err_coef * xn * cnorm[j] + REL_SLACK * csq[j] + slack
                     if e < est[b]:
                         b = j
                 reach = est[b] + err[b]
@@ -247,13 +247,13 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
             for t in range(n_act):
                 i = act[t]
                 row = buf[t]
-                _shift_row_only(X[i], shift, row)
+                shift_row_only(X[i], shift, row)
                 xs = xsq[i]
                 xn = np.sqrt(xs)
-                slack = _REL_SLACK * xs
+                slack = REL_SLACK * xs
                 a = labels[i]
                 ea = xs + csq[a] - 2.0 * np.float64(_dot(row, centers[a]))
-                ra = 2.0 * err_coef * xn * cnorm[a] + _REL_SLACK * csq[a] + slack
+                ra = 2.0 * err_coef * xn * cnorm[a] + REL_SLACK * csq[a] + slack
                 n_dots += 1
                 u = np.sqrt(ea + ra)
                 glb = _moved_lower(lower[i], gdrift, glow)
@@ -284,7 +284,7 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
                             v = lb
                         else:
                             e = xs + csq[j] - 2.0 * np.float64(_dot(row, centers[j]))
-                            r = 2.0 * err_coef * xn * cnorm[j] + _REL_SLACK * csq[j] + slack
+                            r = 2.0 * err_coef * xn * cnorm[j] + REL_SLACK * csq[j] + slack
                             n_dots += 1
                             cj[nc] = j
                             ce[nc] = e
@@ -351,7 +351,7 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
             row = buf[0]
             for ii in range(m):
                 i = s + ii
-                _shift_row_only(X[i], shift, row)
+                shift_row_only(X[i], shift, row)
                 sqdist[i] = exact_sqdist(row, centers[labels[i]])
     stats[0] = n_active
     stats[1] = n_gemm
@@ -359,7 +359,7 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
     return n_changed
 
 
-@njit(parallel=True, cache=True, fastmath=_FASTMATH)
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
 def _bounded_parallel(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, drift,
                       gdrift, half_sep, group_of, gstart, gmembers, xsq, upper, lower, labels,
                       dsums, dw, touched, sqdist, stats, changed, bounds, chunk, full,
@@ -445,7 +445,7 @@ def _half_separation(shifted: np.ndarray, csq: np.ndarray, cnorm: np.ndarray) ->
     gram = c64 @ c64.T
     sep2 = csq[:, None] + csq[None, :] - 2.0 * gram
     sep2 -= 2.0 * dot_error_coef(d, np.float64) * np.outer(cnorm, cnorm)
-    sep2 -= _REL_SLACK * (csq[:, None] + csq[None, :])
+    sep2 -= REL_SLACK * (csq[:, None] + csq[None, :])
     np.maximum(sep2, 0.0, out=sep2)
     np.fill_diagonal(sep2, np.inf)
     return 0.5 * np.sqrt(sep2.min(axis=1)) * (1.0 - 1e-12)
@@ -534,7 +534,7 @@ class BoundedKernel:
             self._alloc(k)
         if n == 0:
             return StepSums(0, 0.0, self.sqdist, np.zeros((k, d)), np.zeros(k))
-        shifted, shifted_t, _ = _prepare_centers(centers, self.dtype)
+        shifted, shifted_t, _ = prepare_centers(centers, self.dtype)
         csq, cnorm = center_norms(shifted)
 
         full = (self._prev is None or self._labels is None
@@ -572,7 +572,7 @@ class BoundedKernel:
                 self.gmembers, self.xsq, self.upper, self.lower, labels)
         self._stats[:] = 0
         with blas_single_thread():
-            if _parallel_worth_it(n, d, k, self.n_blocks):
+            if parallel_worth_it(n, d, k, self.n_blocks):
                 _bounded_parallel(*args, dsums, dw, touched, self.sqdist, self._stats,
                                   self._changed, self.bounds, self.chunk, full,
                                   self.gemm_ratio, want_sums, want_sqdist)
