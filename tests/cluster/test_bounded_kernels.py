@@ -18,6 +18,7 @@ from pixelmeans import KMeans, kmeans_plusplus
 from pixelmeans.cluster import _common as common
 from pixelmeans.cluster import bounds as B
 from pixelmeans.cluster import kernels as K
+from pixelmeans.cluster import lloyd as L
 
 from cluster_helpers import DROP_INIT, DROP_X, blobs, brute_sqdist
 
@@ -189,13 +190,13 @@ def test_same_result_whatever_the_number_of_threads(monkeypatch, algorithm):
 
 
 def test_auto_chooses_by_shape():
-    assert K.choose_kernel("auto", 1, 784, 60000) is K.LloydKernel
-    assert K.choose_kernel("auto", 10, 2, 50) is K.LloydKernel  # tiny: bounds do not pay
-    assert K.choose_kernel("auto", 10, 784, 60000).name == "elkan"
-    assert K.choose_kernel("auto", K.AUTO_ELKAN_MAX_K, 784, 60000).name == "elkan"
-    assert K.choose_kernel("auto", 256, 784, 60000).name == "yinyang"  # bounded memory
+    assert L.choose_kernel("auto", 1, 784, 60000) is K.LloydKernel
+    assert L.choose_kernel("auto", 10, 2, 50) is K.LloydKernel  # tiny: bounds do not pay
+    assert L.choose_kernel("auto", 10, 784, 60000).name == "elkan"
+    assert L.choose_kernel("auto", L.AUTO_ELKAN_MAX_K, 784, 60000).name == "elkan"
+    assert L.choose_kernel("auto", 256, 784, 60000).name == "yinyang"  # bounded memory
     for name in ["lloyd", *BOUNDED]:
-        assert K.choose_kernel(name, 10, 784, 60000) is K.KERNELS[name]
+        assert L.choose_kernel(name, 10, 784, 60000) is L.KERNELS[name]
 
 
 def test_yinyang_groups_partition_the_centres():

@@ -38,14 +38,12 @@ from pixelmeans.cluster.init import (
 )
 from pixelmeans.cluster.io import read_centroids
 from pixelmeans.cluster.kernels import (
-    KERNELS,
-    choose_kernel,
     compute_dtype,
     data_shift,
     labels_inertia,
     squared_distances,
 )
-from pixelmeans.cluster.lloyd import kmeans_single
+from pixelmeans.cluster.lloyd import KERNELS, choose_kernel, kmeans_single
 from pixelmeans.cluster.update import EMPTY_POLICIES
 from pixelmeans.errors import InputError
 

@@ -49,9 +49,7 @@ from pixelmeans.cluster._threads import blas_single_thread
 
 __all__ = [
     "COMPUTE_DTYPES",
-    "KERNELS",
     "LloydKernel",
-    "choose_kernel",
     "column_stats",
     "compute_dtype",
     "labels_inertia",
@@ -619,50 +617,3 @@ class LloydKernel:
             sums = weight_sums = None
         return StepSums(int(self._changed.sum()), inertia, self.sqdist, sums, weight_sums)
 
-
-#: Step kernels by name, for ``KMeans(algorithm=...)``. A new exact kernel registers
-#: here and in :func:`choose_kernel`; nothing else changes. All give the same labels
-#: at every step (the canonical nearest centres), hence the same ``n_iter_``.
-KERNELS = {"lloyd": LloydKernel}
-
-# The bound-based kernels import this module's helpers: register them last.
-from pixelmeans.cluster.bounds import ElkanKernel, HamerlyKernel, YinyangKernel  # noqa: E402
-
-KERNELS.update(hamerly=HamerlyKernel, yinyang=YinyangKernel, elkan=ElkanKernel)
-
-#: "auto" uses Lloyd below this many multiply-adds per step (n * k * d): bounds do
-#: not pay on tiny problems.
-AUTO_LLOYD_WORK = 2**21
-#: "auto" uses Elkan (a lower bound per point and centre) up to this many clusters,
-#: Yinyang (``ceil(k / 10)`` groups, at most 64) above: on full MNIST Elkan was the
-#: fastest at every k measured (issue 6), and this cap keeps its ``n x k`` float32
-#: bounds at no more than 64 numbers per point, so that a fit needs the data plus
-#: O(n + k d) memory.
-AUTO_ELKAN_MAX_K = 64
-
-
-def choose_kernel(algorithm: str, n_clusters: int, n_features: int, n_samples: int | None = None):
-    """The step-kernel class for ``algorithm``; "auto" chooses by the problem's shape.
-
-    Parameters
-    ----------
-    algorithm : {"auto"} or a key of :data:`KERNELS`
-    n_clusters, n_features : int
-    n_samples : int, optional
-        With it, "auto" keeps Lloyd for problems too small for bounds to pay.
-
-    Returns
-    -------
-    type
-        ``"auto"``: :class:`LloydKernel` when ``k == 1`` or the problem is tiny,
-        else Elkan for ``k <= AUTO_ELKAN_MAX_K``, else Yinyang.
-    """
-    if algorithm != "auto":
-        return KERNELS[algorithm]
-    if n_clusters <= 1:
-        return LloydKernel
-    if n_samples is not None and n_samples * n_clusters * max(1, n_features) < AUTO_LLOYD_WORK:
-        return LloydKernel
-    if n_clusters <= AUTO_ELKAN_MAX_K:
-        return ElkanKernel
-    return YinyangKernel
