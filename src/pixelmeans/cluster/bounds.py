@@ -14,15 +14,15 @@ and is not even read. The number of groups picks the algorithm:
 * ``G = k``: Elkan (one lower bound per point and centre, ``n x k`` float32, as
   scikit-learn's "elkan").
 
-Exactness. The labels are the canonical nearest centres defined in
-:mod:`pixelmeans.cluster.kernels` (exact float64 comparison near ties, first
-index on exact ties), the same as the Lloyd kernel's, step after step:
+Exactness. The labels are the canonical nearest centres (exact float64 comparison
+near ties, first index on exact ties; see :mod:`pixelmeans.cluster._common`), the
+same as the Lloyd kernel's, step after step:
 
 * distances are computed as ``||x||^2 + ||c||^2 - 2 x.c`` with the product in the
   compute dtype (a gemm for many points, a dot for one), and carry a rigorous
-  error bar (:func:`~pixelmeans.cluster.kernels.dot_error_coef`): bounds use the
-  outer ends of the bars, and a label is decided by :func:`exact_sqdist` whenever
-  two bars overlap;
+  error bar (:func:`~pixelmeans.cluster._common.dot_error_coef`): bounds use the
+  outer ends of the bars, and a label is decided by
+  :func:`~pixelmeans.cluster._common.exact_sqdist` whenever two bars overlap;
 * bounds are stored in float32, rounded outwards (``upper`` up, ``lower`` down);
   centre moves are float64 and rounded up; every pruning test is strict.
 
@@ -123,7 +123,7 @@ def _store_bounds(upper, lower_row, i, u, glow):  # pragma: no cover
 @njit(cache=True, fastmath=FASTMATH)
 def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, drift, gdrift,
                    half_sep, group_of, gstart, gmembers, xsq, upper, lower, labels, dsums, dw,
-                   touched, sqdist, stats, r0, r1, chunk, full, gemm_ratio, want_sums,
+                   touched, sqdist, r0, r1, chunk, full, gemm_ratio, want_sums,
                    want_sqdist):  # pragma: no cover
     """One block of rows ``r0:r1``: bounds, assignment, sum deltas. Returns #changed."""
     d = X.shape[1]
@@ -146,9 +146,6 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
     est = np.empty(k)
     err = np.empty(k)
     n_changed = 0
-    n_active = 0
-    n_gemm = 0
-    n_dots = 0
 
     for s in range(r0, r1, chunk):
         m = min(r1, s + chunk) - s
@@ -175,12 +172,10 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
                 if glow[g] <= u:
                     c += gstart[g + 1] - gstart[g]
             cost += c
-        n_active += n_act
         if n_act == 0:
             pass
         elif full or gemm_ratio * cost >= n_act * k:
             # ---- phase B1: one gemm for the undecided rows against all centres
-            n_gemm += n_act
             for t in range(n_act):
                 act_xsq[t] = shift_row(X[act[t]], shift, buf[t])
             if n_act == chunk:
@@ -254,7 +249,6 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
                 a = labels[i]
                 ea = xs + csq[a] - 2.0 * np.float64(_dot(row, centers[a]))
                 ra = 2.0 * err_coef * xn * cnorm[a] + REL_SLACK * csq[a] + slack
-                n_dots += 1
                 u = np.sqrt(ea + ra)
                 glb = _moved_lower(lower[i], gdrift, glow)
                 thr = glb if glb > half_sep[a] else half_sep[a]
@@ -285,7 +279,6 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
                         else:
                             e = xs + csq[j] - 2.0 * np.float64(_dot(row, centers[j]))
                             r = 2.0 * err_coef * xn * cnorm[j] + REL_SLACK * csq[j] + slack
-                            n_dots += 1
                             cj[nc] = j
                             ce[nc] = e
                             cr[nc] = r
@@ -353,24 +346,21 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
                 i = s + ii
                 shift_row_only(X[i], shift, row)
                 sqdist[i] = exact_sqdist(row, centers[labels[i]])
-    stats[0] = n_active
-    stats[1] = n_gemm
-    stats[2] = n_dots
     return n_changed
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
 def _bounded_parallel(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, drift,
                       gdrift, half_sep, group_of, gstart, gmembers, xsq, upper, lower, labels,
-                      dsums, dw, touched, sqdist, stats, changed, bounds, chunk, full,
-                      gemm_ratio, want_sums, want_sqdist):  # pragma: no cover
+                      dsums, dw, touched, sqdist, changed, bounds, chunk, full, gemm_ratio,
+                      want_sums, want_sqdist):  # pragma: no cover
     for b in prange(changed.shape[0]):
         bs = np.int64(b) if want_sums else np.int64(0)
         changed[b] = _bounded_block(
             X, shift, weights, centers, centers_t, csq, cnorm, err_coef, drift, gdrift,
             half_sep, group_of, gstart, gmembers, xsq, upper, lower, labels, dsums[bs], dw[bs],
-            touched[bs], sqdist, stats[b], bounds[b], bounds[b + 1], chunk, full, gemm_ratio,
-            want_sums, want_sqdist)
+            touched[bs], sqdist, bounds[b], bounds[b + 1], chunk, full, gemm_ratio, want_sums,
+            want_sqdist)
 
 
 @njit(cache=True)
@@ -477,7 +467,7 @@ class BoundedKernel:
     float64 sum deltas (the same as the Lloyd kernel's partial sums).
     """
 
-    #: Name in :data:`pixelmeans.cluster.kernels.KERNELS` (subclasses set it).
+    #: Name in :data:`pixelmeans.cluster.lloyd.KERNELS` (subclasses set it).
     name = "bounded"
 
     def __init__(self, X, sample_weight, shift, n_clusters, dtype, n_groups=None):
@@ -487,7 +477,6 @@ class BoundedKernel:
         self.xsq = np.zeros(n)
         self.upper = np.zeros(n, dtype=np.float32)
         self.gemm_ratio = GEMM_RATIO
-        self.last_stats = None
         self._k = None
         self._prev = None  # centres of the previous step (None: next step is a full pass)
         self._labels = None  # the labels the bounds and sums belong to
@@ -505,7 +494,6 @@ class BoundedKernel:
         self.n_blocks = n_blocks(n, k, d, self.chunk)
         self.bounds = block_bounds(n, self.n_blocks, self.chunk)
         self._changed = np.zeros(self.n_blocks, dtype=np.int64)
-        self._stats = np.zeros((self.n_blocks, 3), dtype=np.int64)
         self._dsums = None  # allocated by the first step that sums
         self._dw = None
         self._touched = None
@@ -570,23 +558,19 @@ class BoundedKernel:
         args = (self.X, self.shift, self.sample_weight, shifted, shifted_t, csq, cnorm,
                 self.err_coef, drift, gdrift, half_sep, self.group_of, self.gstart,
                 self.gmembers, self.xsq, self.upper, self.lower, labels)
-        self._stats[:] = 0
         with blas_single_thread():
             if parallel_worth_it(n, d, k, self.n_blocks):
-                _bounded_parallel(*args, dsums, dw, touched, self.sqdist, self._stats,
-                                  self._changed, self.bounds, self.chunk, full,
-                                  self.gemm_ratio, want_sums, want_sqdist)
+                _bounded_parallel(*args, dsums, dw, touched, self.sqdist, self._changed,
+                                  self.bounds, self.chunk, full, self.gemm_ratio, want_sums,
+                                  want_sqdist)
             else:
                 for b in range(self.n_blocks):
                     bs = b if want_sums else 0
                     self._changed[b] = _bounded_block(
-                        *args, dsums[bs], dw[bs], touched[bs], self.sqdist, self._stats[b],
-                        self.bounds[b], self.bounds[b + 1], self.chunk, full, self.gemm_ratio,
-                        want_sums, want_sqdist)
+                        *args, dsums[bs], dw[bs], touched[bs], self.sqdist, self.bounds[b],
+                        self.bounds[b + 1], self.chunk, full, self.gemm_ratio, want_sums,
+                        want_sqdist)
         n_changed = int(self._changed.sum())
-        self.last_stats = dict(full=bool(full), active=int(self._stats[:, 0].sum()),
-                               gemm=int(self._stats[:, 1].sum()),
-                               dots=int(self._stats[:, 2].sum()))
         self._prev = shifted.copy()
         if self._labels is None:
             self._labels = labels.copy()

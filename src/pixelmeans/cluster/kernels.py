@@ -1,27 +1,19 @@
-"""Compiled per-step kernels of k-means: chunked distances, assignment, sums, column statistics.
+"""The exhaustive (Lloyd) step kernel, and the E-step and data-shift functions built on it.
 
 Everything here takes plain arrays that the public edge has already validated; nothing
-checks its input. The estimator never calls a kernel directly: it goes through a
-*step kernel* object (:class:`LloydKernel` here) whose one method does one fused
-E-step plus the sums the M-step needs. A faster exact kernel (Elkan, Hamerly, Yinyang;
-see issue 6) is another class with the same :meth:`LloydKernel.step` contract and
-slots in without touching :mod:`pixelmeans.cluster.estimator`.
+checks its input. The estimator never calls a compiled kernel directly: it goes through
+a *step kernel* object whose one method does one fused E-step plus the sums the M-step
+needs. :class:`LloydKernel` here compares every point with every centre; the
+bound-based kernels of :mod:`pixelmeans.cluster.bounds` (Hamerly, Yinyang, Elkan) keep
+the same :meth:`LloydKernel.step` contract and skip most distances;
+:mod:`pixelmeans.cluster.lloyd` names them all and chooses one. The primitives they
+share (chunks and blocks, the shift of a row, the canonical distance
+:func:`~pixelmeans.cluster._common.exact_sqdist` and the error bars of the gemm
+distances) and the numerics behind them are in :mod:`pixelmeans.cluster._common`.
 
-Numerics, shared by every kernel:
-
-* The data ``X`` is read in chunks of rows and each chunk is converted to the
-  *compute dtype* and shifted (``x - shift``) into a small per-thread buffer. ``X``
-  itself is never copied: uint8 pixels stay uint8, float32 stays float32.
-* Squared distances use ``||x||^2 - 2 x.c + ||c||^2`` with the product done by BLAS
-  (``gemm``) in the compute dtype on the shifted chunk. Shifting by (about) the data
-  mean is what scikit-learn does too; it keeps the cancellation in that formula
-  small. Only the comparison of distances (argmin) relies on this trick.
-* The distance of a point to the centre it was assigned (``sqdist``; inertia,
-  relocation of empty clusters) is recomputed directly as ``sum((x - c)^2)`` with
-  float64 accumulation, and the per-cluster sums of the M-step are float64.
-* Work is split into a number of *blocks* that depends only on the data shape, never
-  on the number of threads, and partial results are reduced in block order: a result
-  does not depend on how many threads ran it.
+Besides the kernel: :func:`labels_inertia` (``predict``, ``score`` and a fit's final
+labels), :func:`squared_distances` (``transform``), and the shift a fit or a
+prediction subtracts from the data (:func:`data_shift`, :func:`default_shift`).
 """
 
 from __future__ import annotations
@@ -48,16 +40,12 @@ from pixelmeans.cluster._common import (
 from pixelmeans.cluster._threads import blas_single_thread
 
 __all__ = [
-    "COMPUTE_DTYPES",
     "LloydKernel",
     "column_stats",
     "compute_dtype",
     "labels_inertia",
     "squared_distances",
 ]
-
-#: dtypes the kernels compute in. uint8 data computes in float32.
-COMPUTE_DTYPES = (np.float32, np.float64)
 
 
 def compute_dtype(dtype) -> np.dtype:
@@ -136,16 +124,6 @@ def _add_scaled4(v0, r0, v1, r1, v2, r2, v3, r3, acc):  # pragma: no cover
     """acc += v0 r0 + v1 r1 + v2 r2 + v3 r3."""
     for q in range(acc.shape[0]):
         acc[q] += v0 * r0[q] + v1 * r1[q] + v2 * r2[q] + v3 * r3[q]
-
-
-@njit(cache=True, fastmath=FASTMATH)
-def _sqdist_row(a, b):  # pragma: no cover
-    """||a - b||^2 with float64 differences and accumulation."""
-    acc = 0.0
-    for j in range(a.shape[0]):
-        t = np.float64(a[j]) - np.float64(b[j])
-        acc += t * t
-    return acc
 
 
 @njit(cache=True, fastmath=FASTMATH)
