@@ -73,7 +73,7 @@ def timed(fn, repeat=1):
 
 def child_pixelmeans(X, inits, plan):
     from pixelmeans import KMeans, kmeans_plusplus
-    from pixelmeans.cluster.kernels import choose_kernel
+    from pixelmeans.cluster.lloyd import choose_kernel
 
     KMeans(8, random_state=0, max_iter=3).fit(X[:3000])  # load the compiled kernels
     out = {"fit": {}, "init": {}}

@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from pixelmeans import KMeans, kmeans_plusplus
+from pixelmeans.cluster import _common as common
 from pixelmeans.cluster import bounds as B
 from pixelmeans.cluster import kernels as K
+from pixelmeans.cluster import lloyd as L
 
 from cluster_helpers import DROP_INIT, DROP_X, blobs, brute_sqdist
 
@@ -159,9 +161,11 @@ def test_incremental_sums_equal_fresh_sums():
 def test_serial_and_parallel_paths_agree(monkeypatch, algorithm):
     X = blobs(n=6000, d=20, centers=30, seed=1, spread=3.0).astype(np.float32)
     init, _ = kmeans_plusplus(X, 30, random_state=0)
-    monkeypatch.setattr(K, "_PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(common, "_PARALLEL_MIN_WORK", 0)
+    assert common.parallel_worth_it(len(X), X.shape[1], 30, 2)
     parallel = KMeans(30, init=init, algorithm=algorithm).fit(X)
-    monkeypatch.setattr(K, "_PARALLEL_MIN_WORK", 2**62)
+    monkeypatch.setattr(common, "_PARALLEL_MIN_WORK", 2**62)
+    assert not common.parallel_worth_it(len(X), X.shape[1], 30, 2)
     serial = KMeans(30, init=init, algorithm=algorithm).fit(X)
     assert_array_equal(parallel.labels_, serial.labels_)
     assert_array_equal(parallel.cluster_centers_, serial.cluster_centers_)
@@ -170,7 +174,7 @@ def test_serial_and_parallel_paths_agree(monkeypatch, algorithm):
 
 @pytest.mark.parametrize("algorithm", BOUNDED)
 def test_same_result_whatever_the_number_of_threads(monkeypatch, algorithm):
-    monkeypatch.setattr(K, "_PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(common, "_PARALLEL_MIN_WORK", 0)
     X = blobs(n=4000, d=16, centers=12, seed=4, spread=3.0).astype(np.float32)
     results = []
     for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
@@ -186,13 +190,13 @@ def test_same_result_whatever_the_number_of_threads(monkeypatch, algorithm):
 
 
 def test_auto_chooses_by_shape():
-    assert K.choose_kernel("auto", 1, 784, 60000) is K.LloydKernel
-    assert K.choose_kernel("auto", 10, 2, 50) is K.LloydKernel  # tiny: bounds do not pay
-    assert K.choose_kernel("auto", 10, 784, 60000).name == "elkan"
-    assert K.choose_kernel("auto", K.AUTO_ELKAN_MAX_K, 784, 60000).name == "elkan"
-    assert K.choose_kernel("auto", 256, 784, 60000).name == "yinyang"  # bounded memory
+    assert L.choose_kernel("auto", 1, 784, 60000) is K.LloydKernel
+    assert L.choose_kernel("auto", 10, 2, 50) is K.LloydKernel  # tiny: bounds do not pay
+    assert L.choose_kernel("auto", 10, 784, 60000).name == "elkan"
+    assert L.choose_kernel("auto", L.AUTO_ELKAN_MAX_K, 784, 60000).name == "elkan"
+    assert L.choose_kernel("auto", 256, 784, 60000).name == "yinyang"  # bounded memory
     for name in ["lloyd", *BOUNDED]:
-        assert K.choose_kernel(name, 10, 784, 60000) is K.KERNELS[name]
+        assert L.choose_kernel(name, 10, 784, 60000) is L.KERNELS[name]
 
 
 def test_yinyang_groups_partition_the_centres():

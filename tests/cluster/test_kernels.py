@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from pixelmeans.cluster import _common as common
 from pixelmeans.cluster import kernels as K
 
 from cluster_helpers import brute_sqdist
@@ -82,10 +83,10 @@ def test_lloyd_kernel_step_sums():
 
 
 def test_blocks_depend_on_shapes_only():
-    b = K.block_bounds(1000, K.n_blocks(1000, 10, 5, 16), 16)
+    b = common.block_bounds(1000, common.n_blocks(1000, 10, 5, 16), 16)
     assert b[0] == 0 and b[-1] == 1000 and np.all(np.diff(b) >= 0)
     assert np.all(b[:-1] % 16 == 0)
-    assert K.n_blocks(10**6, 10**4, 10**3, 64) == 1  # partial sums would not fit
+    assert common.n_blocks(10**6, 10**4, 10**3, 64) == 1  # partial sums would not fit
 
 
 def test_serial_and_parallel_paths_agree(monkeypatch):
@@ -100,9 +101,11 @@ def test_serial_and_parallel_paths_agree(monkeypatch):
         res = kern.step((C - shift).astype(np.float32), labels)
         return labels, res.sums.copy(), res.weight_sums.copy(), res.inertia
 
-    monkeypatch.setattr(K, "_PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(common, "_PARALLEL_MIN_WORK", 0)
+    assert common.parallel_worth_it(len(X), X.shape[1], 8, 2)
     parallel = run()
-    monkeypatch.setattr(K, "_PARALLEL_MIN_WORK", 2**62)
+    monkeypatch.setattr(common, "_PARALLEL_MIN_WORK", 2**62)
+    assert not common.parallel_worth_it(len(X), X.shape[1], 8, 2)
     serial = run()
     for a, b in zip(parallel, serial):
         assert_array_equal(a, b)
@@ -111,7 +114,7 @@ def test_serial_and_parallel_paths_agree(monkeypatch):
 def test_same_result_whatever_the_number_of_threads(monkeypatch):
     from pixelmeans import KMeans
 
-    monkeypatch.setattr(K, "_PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(common, "_PARALLEL_MIN_WORK", 0)
     X = data(3000, 16, np.float32, seed=4)
     results = []
     for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):

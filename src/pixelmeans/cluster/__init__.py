@@ -7,8 +7,9 @@ Layout, in the style of scikit-learn's ``sklearn/cluster/_kmeans.py``: a thin
 estimator (``estimator.py``, the only place that validates) over pure functions of
 arrays: initialisation (``init.py``), one run of Lloyd's iteration (``lloyd.py``),
 the M-step and empty-cluster policies (``update.py``) and the compiled per-step
-kernels (``kernels.py``). A faster exact step kernel plugs in through
-``kernels.KERNELS`` without changes elsewhere.
+kernels (``kernels.py``: Lloyd's; ``bounds.py``: Hamerly, Yinyang, Elkan), which
+share the primitives of ``_common.py`` and nothing else. A faster exact step kernel
+plugs in through ``lloyd.KERNELS`` without changes elsewhere.
 """
 
 from pixelmeans.cluster.estimator import KMeans, MiniBatchKMeans

@@ -14,15 +14,15 @@ and is not even read. The number of groups picks the algorithm:
 * ``G = k``: Elkan (one lower bound per point and centre, ``n x k`` float32, as
   scikit-learn's "elkan").
 
-Exactness. The labels are the canonical nearest centres defined in
-:mod:`pixelmeans.cluster.kernels` (exact float64 comparison near ties, first
-index on exact ties), the same as the Lloyd kernel's, step after step:
+Exactness. The labels are the canonical nearest centres (exact float64 comparison
+near ties, first index on exact ties; see :mod:`pixelmeans.cluster._common`), the
+same as the Lloyd kernel's, step after step:
 
 * distances are computed as ``||x||^2 + ||c||^2 - 2 x.c`` with the product in the
   compute dtype (a gemm for many points, a dot for one), and carry a rigorous
-  error bar (:func:`~pixelmeans.cluster.kernels.dot_error_coef`): bounds use the
-  outer ends of the bars, and a label is decided by :func:`exact_sqdist` whenever
-  two bars overlap;
+  error bar (:func:`~pixelmeans.cluster._common.dot_error_coef`): bounds use the
+  outer ends of the bars, and a label is decided by
+  :func:`~pixelmeans.cluster._common.exact_sqdist` whenever two bars overlap;
 * bounds are stored in float32, rounded outwards (``upper`` up, ``lower`` down);
   centre moves are float64 and rounded up; every pruning test is strict.
 
@@ -46,22 +46,22 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from pixelmeans.cluster._threads import blas_single_thread
-from pixelmeans.cluster.kernels import (
-    _FASTMATH,
-    _REL_SLACK,
+from pixelmeans.cluster._common import (
+    FASTMATH,
+    REL_SLACK,
     StepSums,
-    _parallel_worth_it,
-    _prepare_centers,
-    _shift_row,
-    _shift_row_only,
     block_bounds,
     center_norms,
     dot_error_coef,
     exact_sqdist,
     hold_data,
     n_blocks,
+    parallel_worth_it,
+    prepare_centers,
+    shift_row,
+    shift_row_only,
 )
+from pixelmeans.cluster._threads import blas_single_thread
 
 __all__ = ["BoundedKernel", "ElkanKernel", "HamerlyKernel", "YinyangKernel", "yinyang_groups"]
 
@@ -78,7 +78,7 @@ _DRIFT_UP = 1.0 + 1e-12
 GEMM_RATIO = 5.0
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=FASTMATH)
 def _dot(a, b):  # pragma: no cover
     """x.y in the dtype of the rows (any summation order: the error bound allows it)."""
     acc = a[0] * b[0]
@@ -120,10 +120,10 @@ def _store_bounds(upper, lower_row, i, u, glow):  # pragma: no cover
         lower_row[g] = _store_down(glow[g])
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=FASTMATH)
 def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, drift, gdrift,
                    half_sep, group_of, gstart, gmembers, xsq, upper, lower, labels, dsums, dw,
-                   touched, sqdist, stats, r0, r1, chunk, full, gemm_ratio, want_sums,
+                   touched, sqdist, r0, r1, chunk, full, gemm_ratio, want_sums,
                    want_sqdist):  # pragma: no cover
     """One block of rows ``r0:r1``: bounds, assignment, sum deltas. Returns #changed."""
     d = X.shape[1]
@@ -146,9 +146,6 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
     est = np.empty(k)
     err = np.empty(k)
     n_changed = 0
-    n_active = 0
-    n_gemm = 0
-    n_dots = 0
 
     for s in range(r0, r1, chunk):
         m = min(r1, s + chunk) - s
@@ -175,14 +172,12 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
                 if glow[g] <= u:
                     c += gstart[g + 1] - gstart[g]
             cost += c
-        n_active += n_act
         if n_act == 0:
             pass
         elif full or gemm_ratio * cost >= n_act * k:
             # ---- phase B1: one gemm for the undecided rows against all centres
-            n_gemm += n_act
             for t in range(n_act):
-                act_xsq[t] = _shift_row(X[act[t]], shift, buf[t])
+                act_xsq[t] = shift_row(X[act[t]], shift, buf[t])
             if n_act == chunk:
                 np.dot(buf, centers_t, dots)
             else:
@@ -193,12 +188,12 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
                 if full:
                     xsq[i] = xs
                 xn = np.sqrt(xs)
-                slack = _REL_SLACK * xs
+                slack = REL_SLACK * xs
                 b = 0
                 for j in range(k):
                     e = xs + csq[j] - 2.0 * np.float64(dots[t, j])
                     est[j] = e
-                    err[j] = 2.0 * err_coef * xn * cnorm[j] + _REL_SLACK * csq[j] + slack
+                    err[j] = 2.0 * err_coef * xn * cnorm[j] + REL_SLACK * csq[j] + slack
                     if e < est[b]:
                         b = j
                 reach = est[b] + err[b]
@@ -247,14 +242,13 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
             for t in range(n_act):
                 i = act[t]
                 row = buf[t]
-                _shift_row_only(X[i], shift, row)
+                shift_row_only(X[i], shift, row)
                 xs = xsq[i]
                 xn = np.sqrt(xs)
-                slack = _REL_SLACK * xs
+                slack = REL_SLACK * xs
                 a = labels[i]
                 ea = xs + csq[a] - 2.0 * np.float64(_dot(row, centers[a]))
-                ra = 2.0 * err_coef * xn * cnorm[a] + _REL_SLACK * csq[a] + slack
-                n_dots += 1
+                ra = 2.0 * err_coef * xn * cnorm[a] + REL_SLACK * csq[a] + slack
                 u = np.sqrt(ea + ra)
                 glb = _moved_lower(lower[i], gdrift, glow)
                 thr = glb if glb > half_sep[a] else half_sep[a]
@@ -284,8 +278,7 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
                             v = lb
                         else:
                             e = xs + csq[j] - 2.0 * np.float64(_dot(row, centers[j]))
-                            r = 2.0 * err_coef * xn * cnorm[j] + _REL_SLACK * csq[j] + slack
-                            n_dots += 1
+                            r = 2.0 * err_coef * xn * cnorm[j] + REL_SLACK * csq[j] + slack
                             cj[nc] = j
                             ce[nc] = e
                             cr[nc] = r
@@ -351,26 +344,23 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
             row = buf[0]
             for ii in range(m):
                 i = s + ii
-                _shift_row_only(X[i], shift, row)
+                shift_row_only(X[i], shift, row)
                 sqdist[i] = exact_sqdist(row, centers[labels[i]])
-    stats[0] = n_active
-    stats[1] = n_gemm
-    stats[2] = n_dots
     return n_changed
 
 
-@njit(parallel=True, cache=True, fastmath=_FASTMATH)
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
 def _bounded_parallel(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, drift,
                       gdrift, half_sep, group_of, gstart, gmembers, xsq, upper, lower, labels,
-                      dsums, dw, touched, sqdist, stats, changed, bounds, chunk, full,
-                      gemm_ratio, want_sums, want_sqdist):  # pragma: no cover
+                      dsums, dw, touched, sqdist, changed, bounds, chunk, full, gemm_ratio,
+                      want_sums, want_sqdist):  # pragma: no cover
     for b in prange(changed.shape[0]):
         bs = np.int64(b) if want_sums else np.int64(0)
         changed[b] = _bounded_block(
             X, shift, weights, centers, centers_t, csq, cnorm, err_coef, drift, gdrift,
             half_sep, group_of, gstart, gmembers, xsq, upper, lower, labels, dsums[bs], dw[bs],
-            touched[bs], sqdist, stats[b], bounds[b], bounds[b + 1], chunk, full, gemm_ratio,
-            want_sums, want_sqdist)
+            touched[bs], sqdist, bounds[b], bounds[b + 1], chunk, full, gemm_ratio, want_sums,
+            want_sqdist)
 
 
 @njit(cache=True)
@@ -445,7 +435,7 @@ def _half_separation(shifted: np.ndarray, csq: np.ndarray, cnorm: np.ndarray) ->
     gram = c64 @ c64.T
     sep2 = csq[:, None] + csq[None, :] - 2.0 * gram
     sep2 -= 2.0 * dot_error_coef(d, np.float64) * np.outer(cnorm, cnorm)
-    sep2 -= _REL_SLACK * (csq[:, None] + csq[None, :])
+    sep2 -= REL_SLACK * (csq[:, None] + csq[None, :])
     np.maximum(sep2, 0.0, out=sep2)
     np.fill_diagonal(sep2, np.inf)
     return 0.5 * np.sqrt(sep2.min(axis=1)) * (1.0 - 1e-12)
@@ -477,7 +467,7 @@ class BoundedKernel:
     float64 sum deltas (the same as the Lloyd kernel's partial sums).
     """
 
-    #: Name in :data:`pixelmeans.cluster.kernels.KERNELS` (subclasses set it).
+    #: Name in :data:`pixelmeans.cluster.lloyd.KERNELS` (subclasses set it).
     name = "bounded"
 
     def __init__(self, X, sample_weight, shift, n_clusters, dtype, n_groups=None):
@@ -487,7 +477,6 @@ class BoundedKernel:
         self.xsq = np.zeros(n)
         self.upper = np.zeros(n, dtype=np.float32)
         self.gemm_ratio = GEMM_RATIO
-        self.last_stats = None
         self._k = None
         self._prev = None  # centres of the previous step (None: next step is a full pass)
         self._labels = None  # the labels the bounds and sums belong to
@@ -505,7 +494,6 @@ class BoundedKernel:
         self.n_blocks = n_blocks(n, k, d, self.chunk)
         self.bounds = block_bounds(n, self.n_blocks, self.chunk)
         self._changed = np.zeros(self.n_blocks, dtype=np.int64)
-        self._stats = np.zeros((self.n_blocks, 3), dtype=np.int64)
         self._dsums = None  # allocated by the first step that sums
         self._dw = None
         self._touched = None
@@ -534,7 +522,7 @@ class BoundedKernel:
             self._alloc(k)
         if n == 0:
             return StepSums(0, 0.0, self.sqdist, np.zeros((k, d)), np.zeros(k))
-        shifted, shifted_t, _ = _prepare_centers(centers, self.dtype)
+        shifted, shifted_t, _ = prepare_centers(centers, self.dtype)
         csq, cnorm = center_norms(shifted)
 
         full = (self._prev is None or self._labels is None
@@ -570,23 +558,19 @@ class BoundedKernel:
         args = (self.X, self.shift, self.sample_weight, shifted, shifted_t, csq, cnorm,
                 self.err_coef, drift, gdrift, half_sep, self.group_of, self.gstart,
                 self.gmembers, self.xsq, self.upper, self.lower, labels)
-        self._stats[:] = 0
         with blas_single_thread():
-            if _parallel_worth_it(n, d, k, self.n_blocks):
-                _bounded_parallel(*args, dsums, dw, touched, self.sqdist, self._stats,
-                                  self._changed, self.bounds, self.chunk, full,
-                                  self.gemm_ratio, want_sums, want_sqdist)
+            if parallel_worth_it(n, d, k, self.n_blocks):
+                _bounded_parallel(*args, dsums, dw, touched, self.sqdist, self._changed,
+                                  self.bounds, self.chunk, full, self.gemm_ratio, want_sums,
+                                  want_sqdist)
             else:
                 for b in range(self.n_blocks):
                     bs = b if want_sums else 0
                     self._changed[b] = _bounded_block(
-                        *args, dsums[bs], dw[bs], touched[bs], self.sqdist, self._stats[b],
-                        self.bounds[b], self.bounds[b + 1], self.chunk, full, self.gemm_ratio,
-                        want_sums, want_sqdist)
+                        *args, dsums[bs], dw[bs], touched[bs], self.sqdist, self.bounds[b],
+                        self.bounds[b + 1], self.chunk, full, self.gemm_ratio, want_sums,
+                        want_sqdist)
         n_changed = int(self._changed.sum())
-        self.last_stats = dict(full=bool(full), active=int(self._stats[:, 0].sum()),
-                               gemm=int(self._stats[:, 1].sum()),
-                               dots=int(self._stats[:, 2].sum()))
         self._prev = shifted.copy()
         if self._labels is None:
             self._labels = labels.copy()

@@ -38,14 +38,12 @@ from pixelmeans.cluster.init import (
 )
 from pixelmeans.cluster.io import read_centroids
 from pixelmeans.cluster.kernels import (
-    KERNELS,
-    choose_kernel,
     compute_dtype,
     data_shift,
     labels_inertia,
     squared_distances,
 )
-from pixelmeans.cluster.lloyd import kmeans_single
+from pixelmeans.cluster.lloyd import KERNELS, choose_kernel, kmeans_single
 from pixelmeans.cluster.update import EMPTY_POLICIES
 from pixelmeans.errors import InputError
 
@@ -187,7 +185,7 @@ callable, default="k-means++"
         Step kernel. All kernels give the same labels at every step (Lloyd's); they
         differ in speed and memory. "auto" chooses by the shape of the problem: Lloyd
         for tiny problems, Elkan up to 64 clusters, Yinyang above (see
-        :func:`pixelmeans.cluster.kernels.choose_kernel`).
+        :func:`pixelmeans.cluster.lloyd.choose_kernel`).
     copy_x : bool, default=True
         Accepted for compatibility with scikit-learn. pixelmeans never modifies nor
         copies ``X`` (the data is centred chunk by chunk inside the kernels), so it

@@ -1,27 +1,19 @@
-"""Compiled per-step kernels of k-means: chunked distances, assignment, sums, column statistics.
+"""The exhaustive (Lloyd) step kernel, and the E-step and data-shift functions built on it.
 
 Everything here takes plain arrays that the public edge has already validated; nothing
-checks its input. The estimator never calls a kernel directly: it goes through a
-*step kernel* object (:class:`LloydKernel` here) whose one method does one fused
-E-step plus the sums the M-step needs. A faster exact kernel (Elkan, Hamerly, Yinyang;
-see issue 6) is another class with the same :meth:`LloydKernel.step` contract and
-slots in without touching :mod:`pixelmeans.cluster.estimator`.
+checks its input. The estimator never calls a compiled kernel directly: it goes through
+a *step kernel* object whose one method does one fused E-step plus the sums the M-step
+needs. :class:`LloydKernel` here compares every point with every centre; the
+bound-based kernels of :mod:`pixelmeans.cluster.bounds` (Hamerly, Yinyang, Elkan) keep
+the same :meth:`LloydKernel.step` contract and skip most distances;
+:mod:`pixelmeans.cluster.lloyd` names them all and chooses one. The primitives they
+share (chunks and blocks, the shift of a row, the canonical distance
+:func:`~pixelmeans.cluster._common.exact_sqdist` and the error bars of the gemm
+distances) and the numerics behind them are in :mod:`pixelmeans.cluster._common`.
 
-Numerics, shared by every kernel:
-
-* The data ``X`` is read in chunks of rows and each chunk is converted to the
-  *compute dtype* and shifted (``x - shift``) into a small per-thread buffer. ``X``
-  itself is never copied: uint8 pixels stay uint8, float32 stays float32.
-* Squared distances use ``||x||^2 - 2 x.c + ||c||^2`` with the product done by BLAS
-  (``gemm``) in the compute dtype on the shifted chunk. Shifting by (about) the data
-  mean is what scikit-learn does too; it keeps the cancellation in that formula
-  small. Only the comparison of distances (argmin) relies on this trick.
-* The distance of a point to the centre it was assigned (``sqdist``; inertia,
-  relocation of empty clusters) is recomputed directly as ``sum((x - c)^2)`` with
-  float64 accumulation, and the per-cluster sums of the M-step are float64.
-* Work is split into a number of *blocks* that depends only on the data shape, never
-  on the number of threads, and partial results are reduced in block order: a result
-  does not depend on how many threads ran it.
+Besides the kernel: :func:`labels_inertia` (``predict``, ``score`` and a fit's final
+labels), :func:`squared_distances` (``transform``), and the shift a fit or a
+prediction subtracts from the data (:func:`data_shift`, :func:`default_shift`).
 """
 
 from __future__ import annotations
@@ -29,38 +21,31 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from pixelmeans.cluster._common import (
+    FASTMATH,
+    REL_SLACK,
+    StepSums,
+    block_bounds,
+    center_norms,
+    chunk_rows,
+    dot_error_coef,
+    exact_sqdist,
+    hold_data,
+    n_blocks,
+    parallel_worth_it,
+    prepare_centers,
+    shift_row,
+    shift_row_only,
+)
 from pixelmeans.cluster._threads import blas_single_thread
 
 __all__ = [
-    "COMPUTE_DTYPES",
-    "KERNELS",
     "LloydKernel",
-    "StepSums",
-    "choose_kernel",
-    "chunk_rows",
     "column_stats",
     "compute_dtype",
     "labels_inertia",
-    "n_blocks",
     "squared_distances",
 ]
-
-#: dtypes the kernels compute in. uint8 data computes in float32.
-COMPUTE_DTYPES = (np.float32, np.float64)
-
-# Reassociation lets LLVM vectorise the float reductions (dot products, sums of
-# squares); no "nnan"/"ninf": comparisons keep their IEEE meaning.
-_FASTMATH = {"reassoc", "contract", "nsz"}
-
-# Partial sums per block cost n_blocks * k * d float64; keep them under this.
-_BLOCK_SUMS_BYTES = 64 * 2**20
-_MAX_BLOCKS = 16
-# Below this many multiply-adds a call runs its blocks in one thread.
-_PARALLEL_MIN_WORK = 2**22
-# Target size of one chunk buffer (rows x features in the compute dtype): large
-# enough for an efficient gemm (256 rows of MNIST float32, as scikit-learn's chunks),
-# small enough to stay in cache.
-_CHUNK_BYTES = 2**20
 
 
 def compute_dtype(dtype) -> np.dtype:
@@ -74,18 +59,6 @@ def compute_dtype(dtype) -> np.dtype:
     return np.dtype(np.float64)
 
 
-def chunk_rows(n_features: int, itemsize: int) -> int:
-    """Rows per chunk: about 1 MiB of buffer, between 16 and 256 rows."""
-    return int(min(256, max(16, _CHUNK_BYTES // max(1, n_features * itemsize))))
-
-
-def n_blocks(n_samples: int, n_clusters: int, n_features: int, chunk: int) -> int:
-    """Number of work blocks: a function of the shapes only (never of the thread count)."""
-    n_chunks = -(-n_samples // chunk)
-    by_memory = max(1, _BLOCK_SUMS_BYTES // max(1, n_clusters * n_features * 8))
-    return int(max(1, min(n_chunks, _MAX_BLOCKS, by_memory)))
-
-
 # ---------------------------------------------------------------------------
 # compiled kernels
 
@@ -97,37 +70,19 @@ def n_blocks(n_samples: int, n_clusters: int, n_features: int, chunk: int) -> in
 # blocks and reduce them in the same order, so they give identical results.
 
 
-@njit(cache=True, fastmath=_FASTMATH)
-def _shift_row(x, shift, out):  # pragma: no cover
-    """out = x - shift (in out's dtype); returns ||out||^2 accumulated in float64."""
-    acc = 0.0
-    for j in range(x.shape[0]):
-        v = x[j] - shift[j]
-        out[j] = v
-        acc += np.float64(out[j]) * out[j]
-    return acc
-
-
-@njit(cache=True, fastmath=_FASTMATH)
-def _shift_row_only(x, shift, out):  # pragma: no cover
-    """out = x - shift (in out's dtype)."""
-    for j in range(x.shape[0]):
-        out[j] = x[j] - shift[j]
-
-
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=FASTMATH)
 def _shifted_dots(X, s, m, shift, buf, xsq, centers_t, dots):  # pragma: no cover
     """Rows ``s:s+m`` of X shifted into ``buf`` (squared norms into ``xsq``) and their
     dot products with every centre into ``dots[:m]``: one gemm per chunk."""
     for i in range(m):
-        xsq[i] = _shift_row(X[s + i], shift, buf[i])
+        xsq[i] = shift_row(X[s + i], shift, buf[i])
     if m == buf.shape[0]:
         np.dot(buf, centers_t, dots)
     else:
         dots[:m] = np.dot(buf[:m], centers_t)
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=FASTMATH)
 def _raw_sparse_dots(X, s, m, centers_t, dots, xraw, idx, val):  # pragma: no cover
     """``dots[i] = X[s + i] . c_j`` for every centre (columns of ``centers_t``), reading
     only the nonzero entries of the raw, unshifted rows, and their squared norms into
@@ -164,80 +119,21 @@ def _raw_sparse_dots(X, s, m, centers_t, dots, xraw, idx, val):  # pragma: no co
             p += 1
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=FASTMATH)
 def _add_scaled4(v0, r0, v1, r1, v2, r2, v3, r3, acc):  # pragma: no cover
     """acc += v0 r0 + v1 r1 + v2 r2 + v3 r3."""
     for q in range(acc.shape[0]):
         acc[q] += v0 * r0[q] + v1 * r1[q] + v2 * r2[q] + v3 * r3[q]
 
 
-@njit(cache=True, fastmath=_FASTMATH)
-def _sqdist_row(a, b):  # pragma: no cover
-    """||a - b||^2 with float64 differences and accumulation."""
-    acc = 0.0
-    for j in range(a.shape[0]):
-        t = np.float64(a[j]) - np.float64(b[j])
-        acc += t * t
-    return acc
-
-
-@njit(cache=True)
-def exact_sqdist(a, b):  # pragma: no cover
-    """The *canonical* squared distance ``||a - b||^2`` that decides every label.
-
-    float64 differences and sums in one fixed order (four interleaved partial sums,
-    no fast-math: no reassociation, no contraction), so the same two rows give the
-    same bits wherever it is called from. Every kernel breaks near-ties with it,
-    which is why they all return the same labels.
-    """
-    n = a.shape[0]
-    s0 = 0.0
-    s1 = 0.0
-    s2 = 0.0
-    s3 = 0.0
-    j = 0
-    while j + 4 <= n:
-        t0 = np.float64(a[j]) - np.float64(b[j])
-        t1 = np.float64(a[j + 1]) - np.float64(b[j + 1])
-        t2 = np.float64(a[j + 2]) - np.float64(b[j + 2])
-        t3 = np.float64(a[j + 3]) - np.float64(b[j + 3])
-        s0 += t0 * t0
-        s1 += t1 * t1
-        s2 += t2 * t2
-        s3 += t3 * t3
-        j += 4
-    while j < n:
-        t0 = np.float64(a[j]) - np.float64(b[j])
-        s0 += t0 * t0
-        j += 1
-    return (s0 + s1) + (s2 + s3)
-
-
-def dot_error_coef(n_features: int, dtype) -> float:
-    """``c`` such that ``|fl(x.y) - x.y| <= c * ||x|| * ||y||`` for any summation order.
-
-    The classical bound ``gamma_d = d u / (1 - d u)`` (``u``: unit roundoff of the
-    compute dtype), with two extra terms of slack for the final rounding.
-    """
-    u = float(np.finfo(dtype).eps) / 2
-    du = (n_features + 2) * u
-    return du / (1.0 - du)
-
-
-# Relative slack added to every error bound, far above the ~1e-16 rounding of the
-# canonical float64 distance, so that "outside the error bars" always means
-# "different canonical value".
-_REL_SLACK = 1e-12
-
-
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=FASTMATH)
 def _add_row(w, x, acc):  # pragma: no cover
     """acc += w * x (in acc's dtype: float64 sums, or float32 dot products)."""
     for j in range(x.shape[0]):
         acc[j] += w * x[j]
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=FASTMATH)
 def nearest_of_row(row, xnorm, enorm, dots_row, centers, csq, offset, off_err, cnorm,
                    err_coef, raw=None, shift=None):  # pragma: no cover
     """Nearest centre of one shifted row from its dot products, exact near ties.
@@ -261,24 +157,24 @@ def nearest_of_row(row, xnorm, enorm, dots_row, centers, csq, offset, off_err, c
         if v < bv:
             bv = v
             best = j
-    slack = _REL_SLACK * (xnorm * xnorm + enorm * enorm)
+    slack = REL_SLACK * (xnorm * xnorm + enorm * enorm)
     reach = (bv + 2.0 * err_coef * enorm * cnorm[best] + off_err[best]
-             + _REL_SLACK * csq[best] + slack)
+             + REL_SLACK * csq[best] + slack)
     n_close = 0
     for j in range(k):
         v = csq[j] + offset[j] - 2.0 * np.float64(dots_row[j])
-        if (v - 2.0 * err_coef * enorm * cnorm[j] - off_err[j] - _REL_SLACK * csq[j]
+        if (v - 2.0 * err_coef * enorm * cnorm[j] - off_err[j] - REL_SLACK * csq[j]
                 - slack <= reach):
             n_close += 1
     if n_close == 1:
         return best
     if raw is not None:
-        _shift_row_only(raw, shift, row)
+        shift_row_only(raw, shift, row)
     best = -1
     bd = np.inf
     for j in range(k):
         v = csq[j] + offset[j] - 2.0 * np.float64(dots_row[j])
-        if (v - 2.0 * err_coef * enorm * cnorm[j] - off_err[j] - _REL_SLACK * csq[j]
+        if (v - 2.0 * err_coef * enorm * cnorm[j] - off_err[j] - REL_SLACK * csq[j]
                 - slack <= reach):
             e = exact_sqdist(row, centers[j])
             if e < bd:
@@ -287,7 +183,7 @@ def nearest_of_row(row, xnorm, enorm, dots_row, centers, csq, offset, off_err, c
     return best
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=FASTMATH)
 def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, offset, off_err,
                  sparse, labels, sqdist, sums, weight_sums, r0, r1, chunk, want_sqdist,
                  want_sums):  # pragma: no cover
@@ -313,7 +209,7 @@ def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, of
                 xsq[:m] = xraw[:m]
             else:
                 for i in range(m):
-                    xsq[i] = _shift_row(X[s + i], shift, buf[i])
+                    xsq[i] = shift_row(X[s + i], shift, buf[i])
         else:
             _shifted_dots(X, s, m, shift, buf, xsq, centers_t, dots)
         for i in range(m):
@@ -341,7 +237,7 @@ def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, of
     return n_changed
 
 
-@njit(parallel=True, cache=True, fastmath=_FASTMATH)
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
 def _lloyd_parallel(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, offset,
                     off_err, sparse, labels, sqdist, sums, weight_sums, changed, bounds, chunk,
                     want_sqdist, want_sums):  # pragma: no cover
@@ -353,7 +249,7 @@ def _lloyd_parallel(X, shift, weights, centers, centers_t, csq, cnorm, err_coef,
                                   want_sums)
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=FASTMATH)
 def _sqdist_block(X, shift, centers_t, centers_sqnorm, out, r0, r1, chunk):  # pragma: no cover
     d = X.shape[1]
     k = centers_t.shape[1]
@@ -369,7 +265,7 @@ def _sqdist_block(X, shift, centers_t, centers_sqnorm, out, r0, r1, chunk):  # p
                 out[s + i, j] = v if v > 0.0 else 0.0
 
 
-@njit(parallel=True, cache=True, fastmath=_FASTMATH)
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
 def _sqdist_parallel(X, shift, centers_t, centers_sqnorm, out, bounds, chunk):  # pragma: no cover
     for b in prange(bounds.shape[0] - 1):
         _sqdist_block(X, shift, centers_t, centers_sqnorm, out, bounds[b], bounds[b + 1], chunk)
@@ -397,19 +293,6 @@ def _column_block(X, center, s1, s2, lo, hi, r0, r1):  # pragma: no cover
 def _column_parallel(X, center, s1, s2, lo, hi, bounds):  # pragma: no cover
     for b in prange(bounds.shape[0] - 1):
         _column_block(X, center, s1[b], s2[b], lo[b], hi[b], bounds[b], bounds[b + 1])
-
-
-def block_bounds(n_samples: int, nb: int, chunk: int) -> np.ndarray:
-    """Row boundaries of ``nb`` blocks made of whole chunks: int64 array of ``nb + 1``."""
-    n_chunks = -(-n_samples // chunk)
-    per_block = -(-n_chunks // nb) if nb else 0
-    edges = np.minimum(np.arange(nb + 1, dtype=np.int64) * per_block * chunk, n_samples)
-    return edges
-
-
-def _parallel_worth_it(n_samples: int, n_features: int, n_clusters: int, nb: int) -> bool:
-    """Threads only when there are several blocks and enough work to pay the launch."""
-    return nb > 1 and n_samples * n_features * (n_clusters + 2) >= _PARALLEL_MIN_WORK
 
 
 # The Lloyd pass can read only the nonzero entries of the rows instead of running one
@@ -441,21 +324,6 @@ def use_sparse_dots(nonzero: float, n_clusters: int) -> bool:
 # thin Python wrappers (array in, array out)
 
 
-def _prepare_centers(shifted: np.ndarray, dtype: np.dtype):
-    """Shifted centres (k, d), their transpose (d, k) and squared norms (k,), in ``dtype``."""
-    shifted = np.ascontiguousarray(shifted, dtype=dtype)
-    shifted_t = np.ascontiguousarray(shifted.T)
-    sqnorm = np.einsum("ij,ij->i", shifted, shifted, dtype=np.float64).astype(dtype)
-    return shifted, shifted_t, sqnorm
-
-
-def center_norms(shifted: np.ndarray):
-    """Squared norms (float64, as accurate as float64 allows) and norms of the centres."""
-    c64 = shifted.astype(np.float64)
-    csq = np.einsum("ij,ij->i", c64, c64)
-    return csq, np.sqrt(csq)
-
-
 def column_stats(X: np.ndarray):
     """Per-feature mean, variance, minimum and maximum of ``X``, without a float copy.
 
@@ -479,7 +347,7 @@ def column_stats(X: np.ndarray):
     s1, s2, lo, hi = (np.empty((nb, d)) for _ in range(4))
 
     def run(center):
-        if _parallel_worth_it(n, d, 1, nb):
+        if parallel_worth_it(n, d, 1, nb):
             _column_parallel(X, center, s1, s2, lo, hi, bounds)
         else:
             for b in range(nb):
@@ -561,7 +429,7 @@ def squared_distances(X: np.ndarray, centers: np.ndarray, *, shift: np.ndarray |
         shift = default_shift(centers, dtype)
     shift = np.ascontiguousarray(shift, dtype=dtype)
     shifted = np.asarray(centers, dtype=np.float64) - shift
-    _, centers_t, sqnorm = _prepare_centers(shifted, dtype)
+    _, centers_t, sqnorm = prepare_centers(shifted, dtype)
     n, d = X.shape
     out = np.empty((n, centers_t.shape[1]), dtype=dtype)
     if n == 0:
@@ -571,7 +439,7 @@ def squared_distances(X: np.ndarray, centers: np.ndarray, *, shift: np.ndarray |
     nb = n_blocks(n, 1, d, chunk)
     bounds = block_bounds(n, nb, chunk)
     with blas_single_thread():
-        if _parallel_worth_it(n, d, k, nb):
+        if parallel_worth_it(n, d, k, nb):
             _sqdist_parallel(X, shift, centers_t, sqnorm, out, bounds, chunk)
         else:
             for b in range(nb):
@@ -619,47 +487,6 @@ def labels_inertia(X: np.ndarray, centers: np.ndarray, sample_weight: np.ndarray
     if return_inertia:
         return labels, res.inertia
     return labels
-
-
-class StepSums:
-    """What one E-step hands to the M-step.
-
-    Attributes
-    ----------
-    n_changed : int
-        Points whose label changed in this E-step (labels that were -1 count).
-    inertia : float
-        ``sum(w * sqdist)``: the inertia of this assignment (NaN if not computed).
-    sqdist : ndarray of shape (n_samples,), dtype float64
-        Squared distance of each point to the centre it was assigned (a buffer the
-        kernel reuses: copy it to keep it).
-    sums : ndarray of shape (n_clusters, n_features), dtype float64
-        Weighted sums of the shifted points of each cluster.
-    weight_sums : ndarray of shape (n_clusters,), dtype float64
-        Total weight of each cluster.
-    """
-
-    __slots__ = ("n_changed", "inertia", "sqdist", "sums", "weight_sums")
-
-    def __init__(self, n_changed, inertia, sqdist, sums, weight_sums):
-        self.n_changed = n_changed
-        self.inertia = inertia
-        self.sqdist = sqdist
-        self.sums = sums
-        self.weight_sums = weight_sums
-
-
-def hold_data(kernel, X, sample_weight, shift, dtype) -> None:
-    """Set what every step kernel holds: the data (never copied), the weights, the
-    shift, the chunking, the dot-product error bar and the per-point squared
-    distances. Shared by :class:`LloydKernel` and the bounded kernels."""
-    kernel.X = X
-    kernel.sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
-    kernel.dtype = np.dtype(dtype)
-    kernel.shift = np.ascontiguousarray(shift, dtype=kernel.dtype)
-    kernel.chunk = chunk_rows(X.shape[1], kernel.dtype.itemsize)
-    kernel.err_coef = dot_error_coef(X.shape[1], kernel.dtype)
-    kernel.sqdist = np.zeros(X.shape[0])
 
 
 class LloydKernel:
@@ -730,7 +557,7 @@ class LloydKernel:
             self._alloc(k)
         if self.X.shape[0] == 0:
             return StepSums(0, 0.0, self.sqdist, np.zeros((k, self.X.shape[1])), np.zeros(k))
-        shifted, shifted_t, _ = _prepare_centers(centers, self.dtype)
+        shifted, shifted_t, _ = prepare_centers(centers, self.dtype)
         csq, cnorm = center_norms(shifted)
         sparse = use_sparse_dots(self.nonzero_fraction, k)
         if sparse:
@@ -751,7 +578,7 @@ class LloydKernel:
         args = (X, self.shift, self.sample_weight, shifted, shifted_t, csq, cnorm,
                 self.err_coef, offset, off_err, sparse, labels, self.sqdist)
         with blas_single_thread():
-            if _parallel_worth_it(n, d, k, self.n_blocks):
+            if parallel_worth_it(n, d, k, self.n_blocks):
                 _lloyd_parallel(*args, sums, weight_sums, self._changed, self.bounds,
                                 self.chunk, want_sqdist, want_sums)
             else:
@@ -768,50 +595,3 @@ class LloydKernel:
             sums = weight_sums = None
         return StepSums(int(self._changed.sum()), inertia, self.sqdist, sums, weight_sums)
 
-
-#: Step kernels by name, for ``KMeans(algorithm=...)``. A new exact kernel registers
-#: here and in :func:`choose_kernel`; nothing else changes. All give the same labels
-#: at every step (the canonical nearest centres), hence the same ``n_iter_``.
-KERNELS = {"lloyd": LloydKernel}
-
-# The bound-based kernels import this module's helpers: register them last.
-from pixelmeans.cluster.bounds import ElkanKernel, HamerlyKernel, YinyangKernel  # noqa: E402
-
-KERNELS.update(hamerly=HamerlyKernel, yinyang=YinyangKernel, elkan=ElkanKernel)
-
-#: "auto" uses Lloyd below this many multiply-adds per step (n * k * d): bounds do
-#: not pay on tiny problems.
-AUTO_LLOYD_WORK = 2**21
-#: "auto" uses Elkan (a lower bound per point and centre) up to this many clusters,
-#: Yinyang (``ceil(k / 10)`` groups, at most 64) above: on full MNIST Elkan was the
-#: fastest at every k measured (issue 6), and this cap keeps its ``n x k`` float32
-#: bounds at no more than 64 numbers per point, so that a fit needs the data plus
-#: O(n + k d) memory.
-AUTO_ELKAN_MAX_K = 64
-
-
-def choose_kernel(algorithm: str, n_clusters: int, n_features: int, n_samples: int | None = None):
-    """The step-kernel class for ``algorithm``; "auto" chooses by the problem's shape.
-
-    Parameters
-    ----------
-    algorithm : {"auto"} or a key of :data:`KERNELS`
-    n_clusters, n_features : int
-    n_samples : int, optional
-        With it, "auto" keeps Lloyd for problems too small for bounds to pay.
-
-    Returns
-    -------
-    type
-        ``"auto"``: :class:`LloydKernel` when ``k == 1`` or the problem is tiny,
-        else Elkan for ``k <= AUTO_ELKAN_MAX_K``, else Yinyang.
-    """
-    if algorithm != "auto":
-        return KERNELS[algorithm]
-    if n_clusters <= 1:
-        return LloydKernel
-    if n_samples is not None and n_samples * n_clusters * max(1, n_features) < AUTO_LLOYD_WORK:
-        return LloydKernel
-    if n_clusters <= AUTO_ELKAN_MAX_K:
-        return ElkanKernel
-    return YinyangKernel

@@ -7,7 +7,11 @@ changed ("strict convergence") or when the centres moved less than ``tol`` in to
 the labels and the inertia belong to the final centres.
 
 What a step costs is the step kernel's business (``kernel_factory``); this module
-only sequences steps, applies the empty-cluster policy and keeps the history.
+only sequences steps, applies the empty-cluster policy and keeps the history. It also
+names the step kernels it can run (:data:`KERNELS`: the exhaustive one of
+:mod:`pixelmeans.cluster.kernels`, the bound-based ones of
+:mod:`pixelmeans.cluster.bounds`) and chooses one for ``algorithm="auto"``
+(:func:`choose_kernel`).
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from pixelmeans.cluster._threads import blas_single_thread
+from pixelmeans.cluster.bounds import ElkanKernel, HamerlyKernel, YinyangKernel
 from pixelmeans.cluster.history import KMeansStep
 from pixelmeans.cluster.kernels import LloydKernel, labels_inertia
 from pixelmeans.cluster.update import center_shift_total, update_centers
 
-__all__ = ["SingleRun", "kmeans_single"]
+__all__ = ["AUTO_ELKAN_MAX_K", "KERNELS", "SingleRun", "choose_kernel", "kmeans_single"]
 
 
 @dataclass
@@ -52,6 +57,50 @@ class SingleRun:
     converged: bool
     ids: np.ndarray
     history: list | None
+
+
+#: Step kernels by name, for ``KMeans(algorithm=...)``. A new exact kernel registers
+#: here and in :func:`choose_kernel`; nothing else changes. All give the same labels
+#: at every step (the canonical nearest centres), hence the same ``n_iter_``.
+KERNELS = {"lloyd": LloydKernel, "hamerly": HamerlyKernel, "yinyang": YinyangKernel,
+           "elkan": ElkanKernel}
+
+#: "auto" uses Lloyd below this many multiply-adds per step (n * k * d): bounds do
+#: not pay on tiny problems.
+AUTO_LLOYD_WORK = 2**21
+#: "auto" uses Elkan (a lower bound per point and centre) up to this many clusters,
+#: Yinyang (``ceil(k / 10)`` groups, at most 64) above: on full MNIST Elkan was the
+#: fastest at every k measured, and this cap keeps its ``n x k`` float32 bounds at
+#: no more than 64 numbers per point, so that a fit needs the data plus O(n + k d)
+#: memory.
+AUTO_ELKAN_MAX_K = 64
+
+
+def choose_kernel(algorithm: str, n_clusters: int, n_features: int, n_samples: int | None = None):
+    """The step-kernel class for ``algorithm``; "auto" chooses by the problem's shape.
+
+    Parameters
+    ----------
+    algorithm : {"auto"} or a key of :data:`KERNELS`
+    n_clusters, n_features : int
+    n_samples : int, optional
+        With it, "auto" keeps Lloyd for problems too small for bounds to pay.
+
+    Returns
+    -------
+    type
+        ``"auto"``: :class:`~pixelmeans.cluster.kernels.LloydKernel` when ``k == 1``
+        or the problem is tiny, else Elkan for ``k <= AUTO_ELKAN_MAX_K``, else Yinyang.
+    """
+    if algorithm != "auto":
+        return KERNELS[algorithm]
+    if n_clusters <= 1:
+        return LloydKernel
+    if n_samples is not None and n_samples * n_clusters * max(1, n_features) < AUTO_LLOYD_WORK:
+        return LloydKernel
+    if n_clusters <= AUTO_ELKAN_MAX_K:
+        return ElkanKernel
+    return YinyangKernel
 
 
 def _original(centers, shift):

@@ -34,8 +34,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from pixelmeans.cluster._common import FASTMATH, shift_row_only
 from pixelmeans.cluster._prefetch import prefetch_row
-from pixelmeans.cluster.kernels import _FASTMATH, _shift_row_only
 
 __all__ = ["PlusPlusState"]
 
@@ -56,7 +56,7 @@ _PROJECTION_SAMPLE = 2048
 _CHUNK = 16
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=FASTMATH)
 def _sqdist_rows(x, c):  # pragma: no cover
     """||x - c||^2 of two rows in data coordinates, in c's dtype (float32 or float64).
 
@@ -69,7 +69,7 @@ def _sqdist_rows(x, c):  # pragma: no cover
     return acc
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=FASTMATH)
 def _trial_block(X, Z, cands, cands64, zc, cc2, nearest, dist, new_dist, r0, r1, exact_pass,
                  slack, counts):  # pragma: no cover
     # new_dist[t, i] = min(dist[i], ||x_i - c_t||^2), the distance rounded once to
@@ -129,7 +129,7 @@ def _trial_block(X, Z, cands, cands64, zc, cc2, nearest, dist, new_dist, r0, r1,
     counts[0] = n_computed
 
 
-@njit(parallel=True, cache=True, fastmath=_FASTMATH)
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
 def _trial_parallel(X, Z, cands, cands64, zc, cc2, nearest, dist, new_dist, bounds,
                     exact_pass, slack, counts):  # pragma: no cover
     for b in prange(bounds.shape[0] - 1):
@@ -153,7 +153,7 @@ def _accept(new_dist, t, label, nearest, dist, weights, cumulative):  # pragma: 
         cumulative[i] = acc
 
 
-@njit(parallel=True, cache=True, fastmath=_FASTMATH)
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
 def _project_parallel(X, shift, V, Z, bounds):  # pragma: no cover
     # Z[r0:r1] = (X[r0:r1] - shift) @ V, 256 rows at a time (no float copy of X).
     d = X.shape[1]
@@ -162,7 +162,7 @@ def _project_parallel(X, shift, V, Z, bounds):  # pragma: no cover
         for s in range(bounds[b], bounds[b + 1], 256):
             m = min(bounds[b + 1], s + 256) - s
             for i in range(m):
-                _shift_row_only(X[s + i], shift, buf[i])
+                shift_row_only(X[s + i], shift, buf[i])
             Z[s:s + m] = np.dot(buf[:m], V)
 
 
