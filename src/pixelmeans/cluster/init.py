@@ -43,7 +43,6 @@ from pixelmeans.cluster._validation import (
 )
 from pixelmeans.cluster.kernels import (
     LloydKernel,
-    column_stats,
     compute_dtype,
     labels_inertia,
     round_shift,
