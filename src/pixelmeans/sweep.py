@@ -185,12 +185,9 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
         One row per (k, restart) with the columns of :data:`SWEEP_COLUMNS`.
     """
     from pixelmeans.config import check_fit_config
-    from pixelmeans.members import member_means
-    from pixelmeans.fileio import write_json
-    from pixelmeans.outputs import SUMMARY_MARKER, check_out, default_out, versions
-    from pixelmeans.restarts import fit_restarts, restart_seeds
-    from pixelmeans.run import load_splits
     from pixelmeans.features import make_features
+    from pixelmeans.outputs import check_out, default_out
+    from pixelmeans.run import load_splits
 
     if as_frame:
         try:
@@ -209,16 +206,31 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
     work = _work_folder(out)
     _prepare_work(work, config, _fingerprint(config, train, test), echo)
 
-    h, w = train.images.shape[1:]
-    flat = train.images.reshape(n, -1)
     transformer = make_features(config.features, random_state=config.seed, **config.feature_options)
-    X = transformer.fit_transform(flat)
+    X = transformer.fit_transform(train.images.reshape(n, -1))
     X_test = (transformer.transform(test.images.reshape(test.images.shape[0], -1))
               if test is not None else None)
-    has_labels = train.labels is not None
-    n_classes = len(train.class_names) if has_labels else 0
+    done = _run_cells(config, ks, work, X, X_test, train, test, echo)
+    rows, per_k = _tables(config, ks, done, X, train)
+    _write_sweep_folder(config, ks, out, rows, per_k, done, transformer, train, test,
+                        wall_time=time.perf_counter() - started)
+    import shutil
 
+    shutil.rmtree(work, ignore_errors=True)
+    echo(_markdown(per_k, train.name, config))
+    echo(f"Report: {out / 'report.html'}")
+    if as_frame:
+        import pandas as pd
+
+        return pd.DataFrame(rows, columns=list(SWEEP_COLUMNS))
+    return rows
+
+
+def _run_cells(config, ks, work, X, X_test, train, test, echo) -> dict:
+    """Fit every (k, restart) not finished yet, saving each as it ends; return them all."""
     from tqdm.auto import tqdm
+
+    from pixelmeans.restarts import fit_restarts, restart_seeds
 
     cells = [(k, r) for k in ks for r in range(config.n_init)]
     done = {c: _load_cell(work, _cell_name(*c)) for c in cells}
@@ -235,24 +247,35 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
                 X, k=k, n_init=1, seed=seed, init=config.init, max_iter=config.max_iter,
                 tol=config.tol, empty_clusters=config.empty_clusters)
             record.update(k=k, restart=r, seed=seed)
+            record.update(_cell_scores(model, k, train, test, X_test))
             arrays = {"labels": model.labels_.astype(np.int32),
                       "centers": np.asarray(model.cluster_centers_, dtype=np.float32)}
-            if has_labels:
-                k_out = model.cluster_centers_.shape[0]
-                mapping = ev.cluster_label_mapping(model.labels_, train.labels, k_out, n_classes)
-                record["train_accuracy"] = ev.accuracy(model.labels_, train.labels)
-                record["hungarian_accuracy"] = (
-                    ev.hungarian_accuracy(model.labels_, train.labels, k_out, n_classes)
-                    if k == n_classes else None)
-                record["nmi"] = ev.nmi(model.labels_, train.labels)
-                if X_test is not None and test.labels is not None:
-                    record["test_accuracy"] = ev.accuracy(model.predict(X_test), test.labels, mapping)
             _save_cell(work, _cell_name(k, r), record, arrays)
             done[(k, r)] = (record, arrays)
             bar.update(1)
     finally:
         bar.close()
+    return done
 
+
+def _cell_scores(model, k, train, test, X_test) -> dict:
+    """Accuracy, Hungarian accuracy (k = number of classes only) and NMI of one fit."""
+    if train.labels is None:
+        return {}
+    n_classes = len(train.class_names)
+    k_out = model.cluster_centers_.shape[0]
+    scores = {"train_accuracy": ev.accuracy(model.labels_, train.labels),
+              "hungarian_accuracy": (ev.hungarian_accuracy(model.labels_, train.labels, k_out, n_classes)
+                                     if k == n_classes else None),
+              "nmi": ev.nmi(model.labels_, train.labels)}
+    if X_test is not None and test.labels is not None:
+        mapping = ev.cluster_label_mapping(model.labels_, train.labels, k_out, n_classes)
+        scores["test_accuracy"] = ev.accuracy(model.predict(X_test), test.labels, mapping)
+    return scores
+
+
+def _tables(config, ks, done, X, train):
+    """``(rows, per_k)``: one row per (k, restart), and one summary per k of its best."""
     rows, per_k = [], []
     for k in ks:
         group = [done[(k, r)] for r in range(config.n_init)]
@@ -264,7 +287,6 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
         stability = (float(np.mean([ev.ari(a, b) for a, b in itertools.combinations(partitions, 2)]))
                      if len(partitions) > 1 else float("nan"))
         best_rec, best_arr = group[best]
-        k_out = best_arr["centers"].shape[0]
         entry = {
             "k": k,
             "best_restart": best,
@@ -280,25 +302,35 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
             "hungarian_accuracy": best_rec.get("hungarian_accuracy"),
             "nmi": best_rec.get("nmi"),
         }
-        if has_labels:
+        if train.labels is not None:
             entry["mapping"] = ev.cluster_label_mapping(
-                best_arr["labels"], train.labels, k_out, n_classes).tolist()
+                best_arr["labels"], train.labels, best_arr["centers"].shape[0],
+                len(train.class_names)).tolist()
         per_k.append(entry)
+    return rows, per_k
 
-    figures = _sweep_figures(per_k, done, config, transformer, flat, (h, w), train,
+
+def _write_sweep_folder(config, ks, out, rows, per_k, done, transformer, train, test, *, wall_time):
+    from pixelmeans.fileio import write_json
+    from pixelmeans.members import member_means
+    from pixelmeans.outputs import SUMMARY_MARKER, versions
+    from pixelmeans.report import write_sweep_report
+
+    flat = train.images.reshape(len(train.images), -1)
+    figures = _sweep_figures(per_k, done, config, transformer, flat, train.images.shape[1:], train,
                              member_means)
     summary = {
         "kind": SUMMARY_MARKER,
         "command": "sweep",
         "config": dataclasses.asdict(config) | {"k": ks, "out": str(out)},
         "versions": versions(),
-        "data": {"name": train.name, "n_train": int(n),
+        "data": {"name": train.name, "n_train": int(len(train.images)),
                  "n_test": int(test.images.shape[0]) if test is not None else 0,
-                 "has_labels": has_labels, "class_names": list(train.class_names)},
+                 "has_labels": train.labels is not None, "class_names": list(train.class_names)},
         "per_k": per_k,
         "knee": knee_of(per_k),
         "runs": rows,
-        "wall_time": time.perf_counter() - started,
+        "wall_time": wall_time,
     }
     with atomic_directory(out, overwrite=config.overwrite) as tmp:
         write_text(tmp / "sweep.csv", _csv(rows))
@@ -306,19 +338,7 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
         for rel, data in figures.items():
             write_bytes(tmp / rel, data)
         write_json(tmp / "summary.json", summary)
-        from pixelmeans.report import write_sweep_report
-
         write_sweep_report(tmp / "report.html", summary=summary, figures=figures)
-    import shutil
-
-    shutil.rmtree(work, ignore_errors=True)
-    echo(_markdown(per_k, train.name, config))
-    echo(f"Report: {out / 'report.html'}")
-    if as_frame:
-        import pandas as pd
-
-        return pd.DataFrame(rows, columns=list(SWEEP_COLUMNS))
-    return rows
 
 
 def _best_restart(group) -> int:
