@@ -41,7 +41,6 @@ def run_bounded(func, *args, headroom=2 << 30, timeout=60.0):
     """
     import os
     import pickle
-    import resource
     import select
     import signal
     import time
@@ -51,8 +50,7 @@ def run_bounded(func, *args, headroom=2 << 30, timeout=60.0):
     if pid == 0:  # the child: cap, run, report, and leave without pytest's clean-up
         try:
             os.close(read_end)
-            limit = _address_space() + headroom
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            cap_address_space(headroom)
             try:
                 out = ("ok", func(*args))
             except BaseException as exc:  # noqa: BLE001 - every outcome goes back to the test
@@ -78,6 +76,14 @@ def run_bounded(func, *args, headroom=2 << 30, timeout=60.0):
     if not chunks:
         return ("crash", f"child ended without a result (wait status {status})")
     return pickle.loads(b"".join(chunks))
+
+
+def cap_address_space(headroom=2 << 30):
+    """Allow this process ``headroom`` bytes of address space more than it has now."""
+    import resource
+
+    limit = _address_space() + headroom
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _address_space():
