@@ -181,9 +181,10 @@ def test_png_decompression_bomb(tmp_path, side):
 
 
 def test_png_folder_larger_than_the_maximum_is_refused_before_decoding(tmp_path, monkeypatch, rng):
-    write_png_folder(tmp_path / "p", fake_images(rng, n=3, h=4, w=4))
-    monkeypatch.setattr(files, "MAX_BYTES", 47)  # 3 images of 16 pixels need 48
-    with pytest.raises(InputError, match="3 images of 4x4"):
+    write_png_folder(tmp_path / "p", fake_images(rng, n=3, h=64, w=64))
+    # each file (about 4 KB) is readable, the 3 images of 4096 pixels together are not
+    monkeypatch.setattr(files, "MAX_BYTES", 3 * 64 * 64 - 1)
+    with pytest.raises(InputError, match="3 images of 64x64"):
         read_png_folder(tmp_path / "p")
 
 
@@ -269,3 +270,17 @@ def test_png_folder_with_non_utf8_names(tmp_path, rng):
     for name in ds.class_names:
         name.encode("utf-8")  # printable, writable to JSON and HTML
     assert "caf\\xe9" in ds.class_names
+
+
+def test_png_chunk_claiming_four_gigabytes(tmp_path, rng):
+    # a 4x4 image whose IDAT chunk claims 4 GiB - 1 bytes: the pixels decode, and then
+    # Pillow reads the rest of the "chunk"
+    ihdr = struct.pack(">IIBBBBB", 4, 4, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"".join(b"\x00" + bytes(row) for row in fake_images(rng, n=1, h=4, w=4)[0]))
+    png = (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr
+           + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+           + struct.pack(">I", 2**32 - 1) + b"IDAT" + idat)
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "a.png").write_bytes(png)
+    outcome = run_bounded(_load, tmp_path / "p")
+    assert outcome[0] == "ok" or outcome[:2] == ("error", "InputError"), outcome

@@ -67,7 +67,7 @@ def file_size(fh: BinaryIO) -> int:
     return os.fstat(fh.fileno()).st_size
 
 
-def content_stream(fh: BinaryIO, source: str) -> tuple[BinaryIO, int]:
+def content_stream(fh: BinaryIO) -> tuple[BinaryIO, int]:
     """The uncompressed content of ``fh`` as a stream, and the most it can hold.
 
     Gzip is recognised by its magic bytes, not the file name, so a ``.gz`` that was
@@ -122,10 +122,16 @@ def read_at_most(stream: BinaryIO, n: int, source: str, into: bytearray | None =
     return buf
 
 
-def read_bytes(path: str | os.PathLike) -> bytearray:
+def read_bytes(path: str | os.PathLike, decompress: bool = True) -> bytearray:
     """Return the content of ``path``, decompressed when it is gzip.
 
     A bytearray, not bytes: a copy of a large file would double the memory it needs.
+
+    Parameters
+    ----------
+    path : path-like
+    decompress : bool
+        Inflate gzip content; False returns the file's bytes as they are.
 
     Raises
     ------
@@ -135,7 +141,7 @@ def read_bytes(path: str | os.PathLike) -> bytearray:
     """
     path = Path(path)
     with open_regular(path) as fh:
-        stream, most = content_stream(fh, str(path))
+        stream, most = content_stream(fh) if decompress else (fh, file_size(fh))
         if stream is fh and most > MAX_BYTES:
             raise _too_large(path, most)
         data = read_at_most(stream, MAX_BYTES + 1, str(path))

@@ -128,7 +128,7 @@ def read_idx_bytes(path: str | os.PathLike) -> bytes:
     """
     source = str(path)
     with files.open_regular(path) as fh:
-        stream, most = files.content_stream(fh, source)
+        stream, most = files.content_stream(fh)
         data = files.read_at_most(stream, 4, source)
         if len(data) == 4 and data[:2] == b"\0\0":
             files.read_at_most(stream, 4 * data[3], source, into=data)

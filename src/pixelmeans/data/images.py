@@ -13,6 +13,7 @@ name that is not UTF-8 gives a class name with the odd bytes written ``\\xNN``.
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from pathlib import Path
@@ -92,10 +93,13 @@ def _stack(files: list[Path], root: Path) -> np.ndarray:
     out = None
     for i, f in enumerate(files):
         try:
-            with files_mod.open_regular(f) as fh, warnings.catch_warnings():
+            # Pillow reads from memory: given a file, it would allocate what a PNG
+            # chunk's length field claims before finding the file shorter.
+            data = io.BytesIO(files_mod.read_bytes(f, decompress=False))
+            with warnings.catch_warnings():
                 # Pillow warns of images over its own limit; ours is lower and checked below.
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                with Image.open(fh) as im:
+                with Image.open(data) as im:
                     if im.format != "PNG":
                         raise InputError(f"{f}: a {im.format} image with a .png name; expected PNG")
                     _check_size(im.size, f, len(files))

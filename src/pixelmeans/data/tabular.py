@@ -20,6 +20,7 @@ are refused.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -243,29 +244,19 @@ _NPZ_ERRORS = (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, st
                RuntimeError, NotImplementedError, KeyError)
 
 
-class _open_npz:
-    """``with _open_npz(path) as npz``: the archive of a regular file, closed after."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self):
-        self.fh = open_regular(self.path)
+@contextlib.contextmanager
+def _open_npz(path: Path):
+    """The NPZ archive in the regular file ``path``, closed on leaving."""
+    with open_regular(path) as fh:
         try:
-            npz = np.load(self.fh, allow_pickle=False)
+            npz = np.load(fh, allow_pickle=False)
         except _NPZ_ERRORS as exc:
-            self.fh.close()
-            raise InputError(f"{self.path}: not a readable NPZ archive ({_one_line(exc)})") from None
+            raise InputError(f"{path}: not a readable NPZ archive ({_one_line(exc)})") from None
         if not isinstance(npz, np.lib.npyio.NpzFile):
-            self.fh.close()
-            raise InputError(f"{self.path}: a single .npy array; expected an NPZ archive with "
+            raise InputError(f"{path}: a single .npy array; expected an NPZ archive with "
                              "x_train, y_train, x_test, y_test")
-        self.npz = npz
-        return npz
-
-    def __exit__(self, *exc):
-        self.npz.close()
-        self.fh.close()
+        with npz:
+            yield npz
 
 
 def _member(npz, key: str, path: Path) -> np.ndarray:
