@@ -9,6 +9,9 @@ import numpy as np
 from pixelmeans.errors import InputError
 
 SPLITS = ("train", "test", "all")
+#: Integer labels up to this value are their own class index (everything a uint8
+#: label file can hold); a source with a larger label has its distinct values numbered.
+MAX_VALUE_AS_INDEX = 255
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -116,6 +119,39 @@ def check_split(split: str) -> str:
     return split
 
 
+def encode_labels(labels: np.ndarray, values: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Class indices and class names for non-negative integer labels.
+
+    Labels 0..`MAX_VALUE_AS_INDEX` are their own class index, with class names
+    "0".."max" (classes between that are absent stay, empty). When a larger value is
+    present, the distinct values are numbered in increasing order and named by their
+    value: the number of classes is never taken from the size of a label.
+
+    Parameters
+    ----------
+    labels : ndarray of int, shape (n,)
+        Non-negative.
+    values : ndarray of int, optional
+        The labels of every split of the source, so that train and test number their
+        classes alike; default ``labels``.
+
+    Returns
+    -------
+    codes : ndarray of int64, shape (n,)
+        Index into ``class_names`` of each label.
+    class_names : tuple of str
+    """
+    labels = np.asarray(labels)
+    distinct = np.unique(labels if values is None else np.concatenate([values, labels]))
+    if not distinct.size:
+        return labels.astype(np.int64), ()
+    if distinct[-1] <= MAX_VALUE_AS_INDEX:
+        return labels.astype(np.int64), tuple(str(i) for i in range(int(distinct[-1]) + 1))
+    codes = np.searchsorted(distinct, labels).astype(np.int64)
+    return codes, tuple(str(v) for v in distinct.tolist())
+
+
 def concat(parts: list[Dataset], name: str, split: str) -> Dataset:
     """Join datasets with the same image shape and class names, in order."""
     if len(parts) == 1:
@@ -125,6 +161,7 @@ def concat(parts: list[Dataset], name: str, split: str) -> Dataset:
     class_names: tuple[str, ...] = ()
     if all(p.labels is not None for p in parts):
         labels = np.concatenate([p.labels for p in parts])
-        # Parts numbered from the data (0..max) may see fewer classes: take the longest.
+        # The loaders give every part of a source the same names (`encode_labels`
+        # with the values of all parts); the longest is kept for parts named apart.
         class_names = max((p.class_names for p in parts), key=len)
     return Dataset(np.concatenate([p.images for p in parts]), labels, class_names, name, split)

@@ -40,7 +40,8 @@ import platformdirs
 
 from pixelmeans.data import wheel as wheel_mod
 from pixelmeans.data.catalog import DatasetInfo, FileSpec, Mirror, ZipMirror
-from pixelmeans.data.idx import GZIP_MAGIC, idx_bytes, parse_idx, read_bytes
+from pixelmeans.data.files import GZIP_MAGIC
+from pixelmeans.data.idx import idx_bytes, parse_idx, read_idx_bytes
 from pixelmeans.data.wheel import SourceError
 from pixelmeans.errors import InputError
 from pixelmeans.fileio import atomic_write, write_bytes
@@ -148,7 +149,7 @@ def verify(data: bytes, spec: FileSpec, source: str) -> bytes:
 
 
 def _read_verified(path: Path, spec: FileSpec) -> bytes:
-    return verify(read_bytes(path), spec, str(path))
+    return verify(read_idx_bytes(path), spec, str(path))
 
 
 # ------------------------------------------------------------------ the entry point

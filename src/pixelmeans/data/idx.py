@@ -4,6 +4,12 @@ An IDX file is a 4-byte magic number ``0 0 TYPE NDIM``, then NDIM big-endian
 uint32 dimensions, then the values in C order, big-endian. Everything is checked
 before an array is returned: the magic, the type code, the dimensions and that the
 byte count matches them exactly (a truncated or padded file is an error, not data).
+
+Limits (see `pixelmeans.data.files`): the size the header claims is checked before
+the values are read: at most `~pixelmeans.data.files.MAX_BYTES`, exactly the size
+of an uncompressed file, and no more than a gzip file can inflate to. A gzip file is
+inflated as a stream up to the claimed size plus one byte, so a stream holding more
+(a gzip bomb) is refused after reading that much. Devices and FIFOs are refused.
 """
 
 from __future__ import annotations
@@ -11,11 +17,11 @@ from __future__ import annotations
 import gzip
 import os
 import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
 
+from pixelmeans.data import files
 from pixelmeans.errors import InputError
 from pixelmeans.fileio import write_bytes
 
@@ -29,30 +35,6 @@ TYPE_CODES = {
     0x0E: np.dtype(">f8"),
 }
 _CODE_OF_KIND = {(d.kind, d.itemsize): code for code, d in TYPE_CODES.items()}
-GZIP_MAGIC = b"\x1f\x8b"
-
-
-def read_bytes(path: str | os.PathLike) -> bytes:
-    """Return the content of ``path``, decompressed when it is gzip.
-
-    Gzip is recognised by its magic bytes, not the file name, so a ``.gz`` that was
-    unpacked but kept its name (browsers do this) still reads.
-
-    Raises
-    ------
-    InputError
-        The gzip stream is truncated or corrupt.
-    """
-    path = Path(path)
-    data = path.read_bytes()
-    if data[:2] != GZIP_MAGIC:
-        return data
-    try:
-        return gzip.decompress(data)
-    except (EOFError, OSError, zlib.error) as exc:
-        # EOFError: truncated; BadGzipFile (an OSError) and zlib.error: corrupt.
-        raise InputError(f"{path}: not a valid gzip file ({_reason(exc)}); "
-                         "expected a complete .gz download") from None
 
 
 def parse_idx(data: bytes, source: str = "IDX data") -> np.ndarray:
@@ -68,7 +50,7 @@ def parse_idx(data: bytes, source: str = "IDX data") -> np.ndarray:
     Returns
     -------
     ndarray, shape given by the file's dimensions
-        Native byte order; uint8 data is a read-only view of ``data`` (no copy).
+        Native byte order; uint8 data is a view of ``data`` (no copy).
 
     Raises
     ------
@@ -76,11 +58,23 @@ def parse_idx(data: bytes, source: str = "IDX data") -> np.ndarray:
         Wrong magic, unknown type code, no dimensions, or a byte count that does not
         match the dimensions.
     """
+    dtype, dims, header = _header(data, source)
+    expected = _claimed_bytes(dtype, dims, header, source)
+    if len(data) != expected:
+        raise _wrong_length(source, dims, expected, len(data))
+    arr = np.frombuffer(data, dtype=dtype, offset=header).reshape(dims)
+    if dtype.itemsize > 1:
+        arr = arr.astype(dtype.newbyteorder("="))
+    return arr
+
+
+def _header(data, source: str) -> tuple[np.dtype, tuple[int, ...], int]:
+    """Type, dimensions and header length from the start of IDX bytes."""
     if len(data) < 4:
         raise InputError(f"{source}: too short for an IDX file ({len(data)} bytes)")
     zero, code, ndim = struct.unpack(">HBB", data[:4])
     if zero != 0:
-        raise InputError(f"{source}: not an IDX file (magic number {data[:4].hex()}, "
+        raise InputError(f"{source}: not an IDX file (magic number {bytes(data[:4]).hex()}, "
                          "expected 0000 then a type code and the number of dimensions)")
     if code not in TYPE_CODES:
         raise InputError(f"{source}: unknown IDX type code 0x{code:02x}, expected one of "
@@ -91,17 +85,64 @@ def parse_idx(data: bytes, source: str = "IDX data") -> np.ndarray:
     if len(data) < header:
         raise InputError(f"{source}: truncated IDX header ({len(data)} bytes, "
                          f"{ndim} dimensions need {header})")
-    dims = struct.unpack(f">{ndim}I", data[4:header])
-    dtype = TYPE_CODES[code]
+    return TYPE_CODES[code], struct.unpack(f">{ndim}I", data[4:header]), header
+
+
+def _claimed_bytes(dtype: np.dtype, dims: tuple[int, ...], header: int, source: str) -> int:
+    """The file size the header claims, if it is within `files.MAX_BYTES`."""
     expected = header + int(np.prod(dims, dtype=object)) * dtype.itemsize
+    if expected > files.MAX_BYTES:
+        raise InputError(f"{source}: IDX header claims {_shape(dims)} values, {expected} bytes; "
+                         f"expected at most {files.MAX_BYTES} bytes")
+    return expected
+
+
+def _wrong_length(source: str, dims, expected: int, found: int) -> InputError:
+    what = "truncated" if found < expected else "has trailing bytes"
+    return InputError(f"{source}: IDX file {what}: dimensions {_shape(dims)} "
+                      f"need {expected} bytes, found {found}")
+
+
+def _shape(dims) -> str:
+    return "x".join(map(str, dims))
+
+
+def read_idx_bytes(path: str | os.PathLike) -> bytes:
+    """The uncompressed bytes of an IDX file, read within the limits of `files`.
+
+    The header is read first; nothing more is read when the size it claims is over
+    `files.MAX_BYTES`, differs from the size of an uncompressed file, or is more than a
+    gzip file can inflate to, and a gzip stream is inflated no further than the
+    claimed size plus one byte.
+
+    Returns
+    -------
+    bytes-like
+        Exactly the size the header claims.
+
+    Raises
+    ------
+    InputError
+        Not a regular file, a corrupt or truncated gzip stream, a bad header, or
+        content whose size is not the one the header claims.
+    """
+    source = str(path)
+    with files.open_regular(path) as fh:
+        stream, most = files.content_stream(fh)
+        data = files.read_at_most(stream, 4, source)
+        if len(data) == 4 and data[:2] == b"\0\0":
+            files.read_at_most(stream, 4 * data[3], source, into=data)
+        dtype, dims, header = _header(data, source)
+        expected = _claimed_bytes(dtype, dims, header, source)
+        if stream is fh and most != expected:
+            raise _wrong_length(source, dims, expected, most)
+        if expected > most:
+            raise InputError(f"{source}: IDX header claims {_shape(dims)} values, {expected} "
+                             f"bytes; a gzip file of {files.file_size(fh)} bytes cannot hold that many")
+        files.read_at_most(stream, expected - len(data) + 1, source, into=data)
     if len(data) != expected:
-        what = "truncated" if len(data) < expected else "has trailing bytes"
-        raise InputError(f"{source}: IDX file {what}: dimensions {'x'.join(map(str, dims))} "
-                         f"need {expected} bytes, found {len(data)}")
-    arr = np.frombuffer(data, dtype=dtype, offset=header).reshape(dims)
-    if dtype.itemsize > 1:
-        arr = arr.astype(dtype.newbyteorder("="))
-    return arr
+        raise _wrong_length(source, dims, expected, len(data))
+    return data
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -118,7 +159,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         ``uint8 (n, h, w)`` for image files, ``uint8 (n,)`` for label files, in general
         the file's own type and dimensions.
     """
-    return parse_idx(read_bytes(path), str(path))
+    return parse_idx(read_idx_bytes(path), str(path))
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
@@ -172,10 +213,3 @@ def write_idx(path: str | os.PathLike, array: np.ndarray, *, compresslevel: int 
         data = gzip.compress(data, compresslevel=compresslevel, mtime=0)
     write_bytes(path, data)
     return path
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, EOFError):
-        text = "the stream ends early: " + text
-    return " ".join(text.split())

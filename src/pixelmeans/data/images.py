@@ -3,21 +3,32 @@
 ``digits/3/img001.png`` is an image of class "3". All images must have the same size;
 colour images are converted to grey (ITU-R 601 luma, Pillow's "L" mode), an alpha
 channel is dropped. Files are read in sorted order so the result is reproducible.
+
+Limits: an image of more than `MAX_IMAGE_PIXELS` pixels is refused from its header,
+before it is decoded (as is one over Pillow's own, higher, decompression-bomb limit),
+and so is a folder whose images would need more than
+`~pixelmeans.data.files.MAX_BYTES` together. Only regular files are read. A folder
+name that is not UTF-8 gives a class name with the odd bytes written ``\\xNN``.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from pixelmeans.data import files as files_mod
 from pixelmeans.data.dataset import Dataset, check_image_stack
 from pixelmeans.errors import InputError
 from pixelmeans.fileio import atomic_directory
 
 _SUFFIX = ".png"
+#: Largest image read, in pixels (4096 x 4096); MNIST-family images have 784.
+MAX_IMAGE_PIXELS = 1 << 24
 
 
 def _pngs(folder: Path) -> list[Path]:
@@ -68,7 +79,13 @@ def read_png_folder(path: str | os.PathLike) -> Dataset:
         files += members
         labels += [i] * len(members)
     return Dataset(_stack(files, path), np.array(labels, dtype=np.int64),
-                   tuple(d.name for d in classes), path.name, "all")
+                   tuple(_printable(d.name) for d in classes), path.name, "all")
+
+
+def _printable(name: str) -> str:
+    """``name`` with bytes that are not UTF-8 written ``\\xNN``, so it can be printed
+    and written to JSON and HTML."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _stack(files: list[Path], root: Path) -> np.ndarray:
@@ -76,11 +93,19 @@ def _stack(files: list[Path], root: Path) -> np.ndarray:
     out = None
     for i, f in enumerate(files):
         try:
-            with Image.open(f) as im:
-                if im.format != "PNG":
-                    raise InputError(f"{f}: a {im.format} image with a .png name; expected PNG")
-                arr = _grey(im, f)
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            # Pillow reads from memory: given a file, it would allocate what a PNG
+            # chunk's length field claims before finding the file shorter.
+            data = io.BytesIO(files_mod.read_bytes(f, decompress=False))
+            with warnings.catch_warnings():
+                # Pillow warns of images over its own limit; ours is lower and checked below.
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                with Image.open(data) as im:
+                    if im.format != "PNG":
+                        raise InputError(f"{f}: a {im.format} image with a .png name; expected PNG")
+                    _check_size(im.size, f, len(files))
+                    arr = _grey(im, f)
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+                Image.DecompressionBombError, EOFError) as exc:
             if isinstance(exc, InputError):
                 raise
             raise InputError(f"{f}: not a readable PNG image ({' '.join(str(exc).split())})") from None
@@ -93,6 +118,16 @@ def _stack(files: list[Path], root: Path) -> np.ndarray:
                              "all images must have the same size")
         out[i] = arr
     return out
+
+
+def _check_size(size: tuple[int, int], f: Path, n_files: int) -> None:
+    width, height = size
+    if width * height > MAX_IMAGE_PIXELS:
+        raise InputError(f"{f}: {width}x{height} pixels; expected at most {MAX_IMAGE_PIXELS} "
+                         "pixels per image")
+    if n_files * width * height > files_mod.MAX_BYTES:
+        raise InputError(f"{f}: {n_files} images of {width}x{height} pixels would need "
+                         f"{n_files * width * height} bytes; expected at most {files_mod.MAX_BYTES}")
 
 
 def _grey(im: Image.Image, f: Path) -> np.ndarray:

@@ -1,4 +1,9 @@
-"""`load_dataset` and `load_path`: a catalog name or a path in, a `Dataset` out."""
+"""`load_dataset` and `load_path`: a catalog name or a path in, a `Dataset` out.
+
+`load_test_split` tells a source without a test part (None) from one whose test part
+is broken (InputError). Only regular files and folders are read; the size limits of
+each format are in `pixelmeans.data.files`.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,11 @@ import numpy as np
 
 from pixelmeans.data import catalog, fetch
 from pixelmeans.data.catalog import DatasetInfo
-from pixelmeans.data.dataset import Dataset, check_split, concat
-from pixelmeans.data.idx import GZIP_MAGIC, read_idx, parse_idx
+from pixelmeans.data.dataset import Dataset, check_split, concat, encode_labels
+from pixelmeans.data.files import GZIP_MAGIC, open_regular
+from pixelmeans.data.idx import parse_idx, read_idx
 from pixelmeans.data.images import read_png_folder
-from pixelmeans.data.tabular import read_csv, read_npz
+from pixelmeans.data.tabular import npz_splits, read_csv, read_npz
 from pixelmeans.errors import InputError
 
 _PATH_SUFFIXES = (".csv", ".npz", ".gz", ".png", "-ubyte", ".idx")
@@ -87,7 +93,8 @@ def _catalog_split(info: DatasetInfo, split: str, data: dict[str, bytes]) -> Dat
 
 
 def _pair(images: np.ndarray, labels: np.ndarray | None, source: str, class_names,
-          label_offset: int, transposed: bool, name: str, split: str) -> Dataset:
+          label_offset: int, transposed: bool, name: str, split: str,
+          label_values: np.ndarray | None = None) -> Dataset:
     if images.ndim != 3 or images.dtype != np.uint8:
         raise InputError(f"{source}: expected uint8 images of 3 dimensions (n, h, w), "
                          f"got {images.dtype} with {images.ndim}")
@@ -103,7 +110,10 @@ def _pair(images: np.ndarray, labels: np.ndarray | None, source: str, class_name
                              f"{labels.shape[0]} labels in the label file")
         labels = labels.astype(np.int64) - label_offset
         if class_names is None:
-            class_names = tuple(str(i) for i in range(int(labels.max(initial=-1)) + 1))
+            if labels.size and labels.min() < 0:
+                raise InputError(f"{source}: negative label {labels.min()}; expected labels "
+                                 "of 0 or more")
+            labels, class_names = encode_labels(labels, label_values)
         if labels.size and (labels.min() < 0 or labels.max() >= len(class_names)):
             raise InputError(f"{source}: labels {labels.min() + label_offset}.."
                              f"{labels.max() + label_offset}, expected "
@@ -144,9 +154,7 @@ def load_path(path: str | os.PathLike, split: str = "all") -> Dataset:
         Missing path, unrecognised content, or any of the format checks failing.
     """
     check_split(split)
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise InputError(f"{p}: no such file or folder")
+    p = _existing(path)
     if p.is_dir():
         if _idx_images(p):
             return _idx_folder(p, split)
@@ -157,6 +165,50 @@ def load_path(path: str | os.PathLike, split: str = "all") -> Dataset:
     if kind == "idx":
         return _single(_idx_file(p, "all"), split, p)
     return _single(read_csv(p), split, p)
+
+
+def load_test_split(path: str | os.PathLike) -> Dataset | None:
+    """The test part of a file or folder, or None when it has none.
+
+    A keras NPZ with ``x_test`` and an IDX folder with ``t10k-``/``test-`` files beside
+    the ``train-`` ones have a test part; a CSV file, a PNG folder, a single IDX file
+    and an NPZ without ``x_test`` do not. A test part that is there but broken is an
+    error, never None.
+
+    Parameters
+    ----------
+    path : path-like
+        As for `load_path`.
+
+    Returns
+    -------
+    Dataset or None
+        As ``load_path(path, split="test")``.
+
+    Raises
+    ------
+    InputError
+        The path is missing or unreadable, or its test part fails a check (the
+        message names the file).
+    """
+    p = _existing(path)
+    if p.is_dir():
+        files = _idx_images(p)
+        return _idx_folder(p, "test") if len(files) > 1 else None
+    if _kind(p) == "npz" and "test" in npz_splits(p):
+        return read_npz(p, "test")
+    return None
+
+
+def _existing(path: str | os.PathLike) -> Path:
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise InputError(f"{p}: no such file or folder")
+    if not (p.is_dir() or p.is_file()):
+        # stat only: opening a FIFO would wait for a writer, reading /dev/zero never ends.
+        raise InputError(f"{p}: not a regular file (a device, FIFO or socket); "
+                         "expected an image data file or folder")
+    return p
 
 
 def _single(ds: Dataset, split: str, p: Path) -> Dataset:
@@ -173,7 +225,7 @@ def _kind(p: Path) -> str:
         return "csv"
     if "idx" in name or name.endswith("-ubyte") or name.endswith("-ubyte.gz"):
         return "idx"
-    with open(p, "rb") as fh:
+    with open_regular(p) as fh:
         head = fh.read(4)
     if head[:2] == b"PK":
         return "npz"
@@ -199,7 +251,7 @@ def _labels_beside(images: Path) -> Path | None:
     return None
 
 
-def _idx_file(images_path: Path, split: str) -> Dataset:
+def _idx_file(images_path: Path, split: str, label_values: np.ndarray | None = None) -> Dataset:
     labels_path = _labels_beside(images_path)
     images = read_idx(images_path)
     labels = read_idx(labels_path) if labels_path is not None else None
@@ -207,7 +259,20 @@ def _idx_file(images_path: Path, split: str) -> Dataset:
     if known is not None:
         return _pair(images, labels, str(images_path), known.class_names, known.label_offset,
                      known.transposed, _stem(images_path), split)
-    return _pair(images, labels, str(images_path), None, 0, False, _stem(images_path), split)
+    return _pair(images, labels, str(images_path), None, 0, False, _stem(images_path), split,
+                 label_values)
+
+
+def _label_values(images_files: list[Path]) -> np.ndarray | None:
+    """The labels of every split, so that each split numbers its classes alike."""
+    paths = [_labels_beside(f) for f in images_files]
+    if any(p is None for p in paths):
+        return None
+    labels = [read_idx(p) for p in paths]
+    if any(lab.ndim != 1 or lab.dtype.kind not in "iu" for lab in labels):
+        return None  # reported by _pair, against the split's own files
+    values = np.concatenate([lab.astype(np.int64) for lab in labels])
+    return values[values >= 0]  # a negative label is reported with its own split
 
 
 def _idx_folder(folder: Path, split: str) -> Dataset:
@@ -228,7 +293,8 @@ def _idx_folder(folder: Path, split: str) -> Dataset:
     for s in wanted:
         if s not in by_split:
             raise InputError(f"{folder}: no {s} images file (found {', '.join(p.name for p in files)})")
-    parts = [_idx_file(by_split[s], s) for s in wanted]
+    values = _label_values(list(by_split.values()))
+    parts = [_idx_file(by_split[s], s, values) for s in wanted]
     return concat(parts, folder.name, wanted[0] if len(wanted) == 1 else "all")
 
 

@@ -8,21 +8,34 @@ pixel fields are not numbers (``label,1x1,1x2,...``) is taken as a header.
 NPZ: ``x_train``, ``y_train``, ``x_test``, ``y_test`` as written by
 ``numpy.savez(x_train=..., ...)`` (keras' ``mnist.npz``), images uint8 (n, h, w) or
 (n, h*w) with h == w; an optional ``class_names`` array of strings.
+
+Limits (see `pixelmeans.data.files`): a CSV file is at most
+`~pixelmeans.data.files.MAX_BYTES` of text, also once inflated from gzip (inflation
+stops there). An NPZ member's shape and dtype are read from its header before the
+array is: the size they claim must be exactly the member's size, which must be at most
+`~pixelmeans.data.files.MAX_BYTES` and no more than its compressed bytes can inflate
+to; members are stored or deflated, as ``numpy.savez`` writes them. Devices and FIFOs
+are refused.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
 import re
+import struct
+import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
-from pixelmeans.data.dataset import Dataset, check_image_stack
-from pixelmeans.data.idx import read_bytes
+from pixelmeans.data import files
+from pixelmeans.data.dataset import Dataset, check_image_stack, encode_labels
+from pixelmeans.data.files import open_regular, read_bytes
 from pixelmeans.errors import InputError
 from pixelmeans.fileio import atomic_write, write_text
 
@@ -43,8 +56,10 @@ def read_csv(path: str | os.PathLike) -> Dataset:
     -------
     Dataset
         ``images`` uint8 (n, s, s) where s*s is the number of pixels per row;
-        ``labels`` int64 (n,). Numeric labels keep their value (class names "0".."max");
-        other labels are numbered in sorted order of their text. ``split`` is "all".
+        ``labels`` int64 (n,). Numeric labels are numbered by
+        `~pixelmeans.data.dataset.encode_labels` (0..255 keep their value, class names
+        "0".."max"); other labels are numbered in sorted order of their text.
+        ``split`` is "all".
 
     Raises
     ------
@@ -69,8 +84,11 @@ def read_csv(path: str | os.PathLike) -> Dataset:
         raw_labels.append(label.strip())
         pixel_text.append(pixels)
     try:
-        pixels = np.loadtxt(pixel_text, delimiter=",", dtype=np.int64, ndmin=2)
-    except ValueError:
+        with warnings.catch_warnings():
+            # e.g. "input contained no data": every such case is reported below, on one line.
+            warnings.simplefilter("ignore")
+            pixels = np.loadtxt(pixel_text, delimiter=",", dtype=np.int64, ndmin=2)
+    except (ValueError, OverflowError):
         # loadtxt's message counts rows of its own input; find the exact line ourselves.
         _raise_first_bad_row(path, rows)
         raise  # unreachable: _raise_first_bad_row always raises
@@ -161,8 +179,13 @@ def _encode_labels(raw: list[str], rows, path: Path) -> tuple[np.ndarray, tuple[
             raise InputError(f"{path}, line {no}: label {lab[:20]!r}; expected a letter "
                              "or a number before the first comma")
     if all(lab.isdecimal() for lab in raw):
-        labels = np.array([int(lab) for lab in raw], dtype=np.int64)
-        return labels, tuple(str(i) for i in range(int(labels.max()) + 1))
+        values = [int(lab) for lab in raw]
+        top = max(values)
+        if top > np.iinfo(np.int64).max:
+            no = rows[values.index(top)][0]
+            raise InputError(f"{path}, line {no}: label {raw[values.index(top)][:30]} is too "
+                             f"large; expected at most {np.iinfo(np.int64).max}")
+        return encode_labels(np.array(values, dtype=np.int64))
     names = sorted(set(raw))
     index = {n: i for i, n in enumerate(names)}
     return np.array([index[lab] for lab in raw], dtype=np.int64), tuple(names)
@@ -193,20 +216,86 @@ def read_npz(path: str | os.PathLike, split: str = "all") -> Dataset:
         values outside 0..255, image and label counts that differ.
     """
     path = Path(path)
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise InputError(f"{path}: not a readable NPZ archive ({' '.join(str(exc).split())})") from None
-    if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise InputError(f"{path}: a single .npy array; expected an NPZ archive with "
-                         "x_train, y_train, x_test, y_test")
-    with npz:
+    with _open_npz(path) as npz:
         try:
             return _npz_dataset(npz, path, split)
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        except _NPZ_ERRORS as exc:
             if isinstance(exc, InputError):
                 raise
-            raise InputError(f"{path}: corrupt NPZ member ({' '.join(str(exc).split())})") from None
+            raise InputError(f"{path}: corrupt NPZ member ({_one_line(exc)})") from None
+
+
+def npz_splits(path: str | os.PathLike) -> tuple[str, ...]:
+    """The splits an NPZ archive has images for: "train", "test", both or neither.
+
+    Raises
+    ------
+    InputError
+        Not a readable NPZ archive.
+    """
+    path = Path(path)
+    with _open_npz(path) as npz:
+        return tuple(s for s in ("train", "test") if f"x_{s}" in npz.files)
+
+
+# zipfile and numpy's header reader raise these on damaged archives; RuntimeError:
+# an encrypted member, NotImplementedError: an unknown compression.
+_NPZ_ERRORS = (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, struct.error,
+               RuntimeError, NotImplementedError, KeyError)
+
+
+@contextlib.contextmanager
+def _open_npz(path: Path):
+    """The NPZ archive in the regular file ``path``, closed on leaving."""
+    with open_regular(path) as fh:
+        try:
+            npz = np.load(fh, allow_pickle=False)
+        except _NPZ_ERRORS as exc:
+            raise InputError(f"{path}: not a readable NPZ archive ({_one_line(exc)})") from None
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise InputError(f"{path}: a single .npy array; expected an NPZ archive with "
+                             "x_train, y_train, x_test, y_test")
+        with npz:
+            yield npz
+
+
+def _member(npz, key: str, path: Path) -> np.ndarray:
+    """``npz[key]``, once its header's claimed size is checked against the limits."""
+    where = f"{path}: {key}"
+    try:
+        info = npz.zip.getinfo(key + ".npy")
+    except KeyError:
+        raise InputError(f"{where} is not a .npy array; expected arrays as numpy.savez "
+                         "writes them") from None
+    if info.compress_type == zipfile.ZIP_STORED:
+        most = info.compress_size
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        most = info.compress_size * files.MAX_DEFLATE_RATIO
+    else:
+        raise InputError(f"{where} uses zip compression method {info.compress_type}; "
+                         "expected stored or deflated members, as numpy.savez writes")
+    if info.file_size > min(most, files.MAX_BYTES):
+        raise InputError(f"{where} claims {info.file_size} bytes; expected at most "
+                         f"{min(most, files.MAX_BYTES)} (its compressed size allows "
+                         f"{most}, pixelmeans reads {files.MAX_BYTES})")
+    with npz.zip.open(info) as fp:
+        version = np.lib.format.read_magic(fp)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
+        else:
+            raise InputError(f"{where} is .npy format version {version}; expected 1.0 or 2.0")
+        header = fp.tell()
+    claimed = header + math.prod(shape) * dtype.itemsize
+    if dtype.hasobject or claimed != info.file_size:
+        raise InputError(f"{where} claims a {dtype} array of shape {shape} ({claimed} bytes), "
+                         f"but the member holds {info.file_size} bytes")
+    return np.asarray(npz[key])
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _npz_dataset(npz, path: Path, split: str) -> Dataset:
@@ -219,25 +308,17 @@ def _npz_dataset(npz, path: Path, split: str) -> Dataset:
     for s in wanted:
         if f"x_{s}" not in keys:
             raise InputError(f"{path}: no x_{s} array for split {s!r}; found {', '.join(sorted(keys))}")
-    images = [_npz_images(npz[f"x_{s}"], path, f"x_{s}") for s in wanted]
+    images = [_npz_images(_member(npz, f"x_{s}", path), path, f"x_{s}") for s in wanted]
     has_labels = [f"y_{s}" in keys for s in wanted]
     labels = None
     if all(has_labels):
-        labels = []
+        # Every split's labels, so that train and test number their classes alike.
+        every = {s: _npz_labels(npz, s, path) for s in present if f"y_{s}" in keys}
         for s, imgs in zip(wanted, images):
-            y = np.asarray(npz[f"y_{s}"])
-            if y.ndim == 2 and y.shape[1] == 1:
-                y = y[:, 0]
-            if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
-                raise InputError(f"{path}: y_{s} must be integer labels of shape (n,), "
-                                 f"got {y.dtype} {y.shape}")
-            if y.shape[0] != imgs.shape[0]:
+            if every[s].shape[0] != imgs.shape[0]:
                 raise InputError(f"{path}: x_{s} has {imgs.shape[0]} images but y_{s} "
-                                 f"has {y.shape[0]} labels")
-            if y.size and y.min() < 0:
-                raise InputError(f"{path}: y_{s} has negative label {y.min()}")
-            labels.append(y.astype(np.int64))
-        labels = np.concatenate(labels)
+                                 f"has {every[s].shape[0]} labels")
+        labels = np.concatenate([every[s] for s in wanted])
     elif any(has_labels):
         raise InputError(f"{path}: labels for some splits but not others; expected y_ "
                          "arrays beside every x_ array, or none")
@@ -246,15 +327,29 @@ def _npz_dataset(npz, path: Path, split: str) -> Dataset:
     class_names: tuple[str, ...] = ()
     if labels is not None:
         if "class_names" in keys:
-            class_names = tuple(str(c) for c in np.asarray(npz["class_names"]).ravel())
+            class_names = tuple(str(c) for c in _member(npz, "class_names", path).ravel())
             if labels.size and labels.max() >= len(class_names):
                 raise InputError(f"{path}: label {labels.max()} but only "
                                  f"{len(class_names)} class_names")
         else:
-            top = int(labels.max()) if labels.size else -1
-            class_names = tuple(str(i) for i in range(top + 1))
+            labels, class_names = encode_labels(labels, np.concatenate(list(every.values())))
     out_split = wanted[0] if len(wanted) == 1 else "all"
     return Dataset(np.concatenate(images), labels, class_names, _stem(path), out_split)
+
+
+def _npz_labels(npz, split: str, path: Path) -> np.ndarray:
+    y = _member(npz, f"y_{split}", path)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
+        raise InputError(f"{path}: y_{split} must be integer labels of shape (n,), "
+                         f"got {y.dtype} {y.shape}")
+    if y.size and y.min() < 0:
+        raise InputError(f"{path}: y_{split} has negative label {y.min()}")
+    if y.size and y.max() > np.iinfo(np.int64).max:
+        raise InputError(f"{path}: y_{split} has label {y.max()}; expected at most "
+                         f"{np.iinfo(np.int64).max}")
+    return y.astype(np.int64)
 
 
 def _npz_images(x, path: Path, key: str) -> np.ndarray:
