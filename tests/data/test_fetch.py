@@ -311,6 +311,27 @@ def test_restricted_unpickler_still_reads_numpy_arrays():
     np.testing.assert_array_equal(back, arr)
 
 
+# Callables a pickle could name to run code, read files, evaluate strings or unpickle
+# further; the MNIST unpickler resolves none of them (it knows four exact names).
+DANGEROUS = [("os", "system"), ("posix", "system"), ("builtins", "eval"), ("builtins", "exec"),
+             ("builtins", "open"), ("builtins", "getattr"), ("pickle", "loads"), ("numpy", "load"),
+             ("numpy", "loads"), ("numpy.testing._private.utils", "runstring"),
+             ("numpy.core.multiarray", "scalar"), ("numpy.lib.npyio", "load"), ("numpy", "frombuffer"),
+             ("numba.core.serialize", "_rebuild_reduction"), ("numpy.core", "multiarray")]
+
+
+@pytest.mark.parametrize("module, name", DANGEROUS)
+def test_mnist_unpickler_refuses_any_other_name(module, name, tmp_path):
+    marker = tmp_path / "marker"
+    # protocol 0 by hand: GLOBAL module.name, then call it on one string (REDUCE)
+    blob = f"c{module}\n{name}\n(Vtouch {marker}\ntR.".encode()
+    with pytest.raises(pickle.UnpicklingError, match=f"refusing to load {module}.{name}:"):
+        wheel.NumpyOnlyUnpickler(io.BytesIO(blob)).load()
+    with pytest.raises(InputError, match="cannot unpickle"):
+        wheel.mnist_pickle_arrays(gzip.compress(blob))
+    assert not marker.exists()
+
+
 # ---------------------------------------------------------------- fetch_dataset and local copies
 
 
