@@ -43,14 +43,11 @@ def load_splits(config):
     both; one without parts is all training data and ``test`` is None.
     """
     from pixelmeans.data import load_dataset, load_path
+    from pixelmeans.data.load import load_test_split
 
     if config.data is not None:
-        train = load_path(config.data, split="train")
-        try:
-            test = load_path(config.data, split="test")
-        except InputError:
-            test = None
-        return train, test
+        # A test part that is there but broken is an error, not a run without a test split.
+        return load_path(config.data, split="train"), load_test_split(config.data)
     train = load_dataset(config.dataset, split="train")
     test = load_dataset(config.dataset, split="test")
     return train, test

@@ -154,7 +154,7 @@ def _load_cell(work: Path, name: str):
         return None
     try:
         record = json.loads(rec_path.read_text())
-        with np.load(lab_path, allow_pickle=False) as z:
+        with np.load(lab_path, allow_pickle=False) as z:  # numpy's default, stated: cells are data
             arrays = {key: z[key] for key in z.files}
     except (ValueError, OSError):
         return None

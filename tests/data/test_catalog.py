@@ -1,6 +1,7 @@
 """The catalog of known data sets, names, and the `Dataset` record."""
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -27,6 +28,17 @@ def test_catalog_entries(name, n_classes):
 def test_mnist_and_fashion_have_pinned_content_checksums():
     for name in ("mnist", "fashion-mnist"):
         assert all(f.sha256 for f in catalog.get(name).all_files())
+
+
+def test_every_download_digest_is_a_sha256():
+    """Compressed downloads without a content checksum are checked by sha256, nothing weaker."""
+    digests = []
+    for info in catalog.CATALOG.values():
+        for mirror in info.mirrors:
+            digests += list(getattr(mirror, "digests", {}).values()) + [getattr(mirror, "digest", None)]
+    digests = [d for d in digests if d is not None]
+    assert len(digests) >= 5  # KMNIST's four files and the EMNIST archive
+    assert all(re.fullmatch("[0-9a-f]{64}", d) for d in digests), digests
 
 
 @pytest.mark.parametrize("given", ["MNIST", "Fashion_MNIST", " emnist letters "])

@@ -153,10 +153,10 @@ def test_mirror_with_wrong_content_is_not_cached(data_home, mirror_dir, small_se
 
 
 def test_mirror_download_digest_for_unpinned_sets(data_home, mirror_dir, monkeypatch):
-    digests = {p.name[:-3]: "md5:" + hashlib.md5(p.read_bytes()).hexdigest() for p in mirror_dir.iterdir()}
-    digests["t10k-labels-idx1-ubyte"] = "md5:" + "0" * 32
+    digests = {p.name[:-3]: hashlib.sha256(p.read_bytes()).hexdigest() for p in mirror_dir.iterdir()}
+    digests["t10k-labels-idx1-ubyte"] = "0" * 64
     patch_entry(monkeypatch, "kmnist", mirrors=(Mirror(mirror_dir.as_uri() + "/", digests),))
-    with pytest.raises(DataUnavailableError, match=r"t10k-labels-idx1-ubyte.gz: md5 [0-9a-f]+, expected 0+; not used"):
+    with pytest.raises(DataUnavailableError, match=r"t10k-labels-idx1-ubyte.gz: sha256 [0-9a-f]{64}, expected 0{64}; not used"):
         load_dataset("kmnist", split="test")
     assert files_under(data_home) == ["kmnist/t10k-images-idx3-ubyte.gz"]
 
@@ -199,8 +199,8 @@ def test_zip_mirror_emnist_is_transposed_and_relabelled(data_home, tmp_path, rng
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("gzip/emnist-letters-test-images-idx3-ubyte.gz", gz_idx(stored))
         z.writestr("gzip/emnist-letters-test-labels-idx1-ubyte.gz", gz_idx(labels))
-    md5 = hashlib.md5(archive.read_bytes()).hexdigest()
-    patch_entry(monkeypatch, "emnist-letters", mirrors=(ZipMirror(archive.as_uri(), f"md5:{md5}", "gzip/"),))
+    sha = hashlib.sha256(archive.read_bytes()).hexdigest()
+    patch_entry(monkeypatch, "emnist-letters", mirrors=(ZipMirror(archive.as_uri(), sha, "gzip/"),))
     ds = load_dataset("emnist-letters", split="test")
     np.testing.assert_array_equal(ds.images, stored.transpose(0, 2, 1))
     assert [ds.class_names[i] for i in ds.labels] == ["A", "Z", "M"]
@@ -212,8 +212,8 @@ def test_zip_mirror_with_wrong_digest_is_not_opened(data_home, tmp_path, monkeyp
     archive = tmp_path / "gzip.zip"
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("gzip/x", b"")
-    patch_entry(monkeypatch, "emnist-digits", mirrors=(ZipMirror(archive.as_uri(), "md5:" + "1" * 32, "gzip/"),))
-    with pytest.raises(DataUnavailableError, match="md5 .* expected 1+; not used"):
+    patch_entry(monkeypatch, "emnist-digits", mirrors=(ZipMirror(archive.as_uri(), "1" * 64, "gzip/"),))
+    with pytest.raises(DataUnavailableError, match="sha256 [0-9a-f]{64}, expected 1{64}; not used"):
         load_dataset("emnist-digits", split="test")
     assert files_under(data_home) == []
 
@@ -309,6 +309,27 @@ def test_restricted_unpickler_still_reads_numpy_arrays():
     arr = np.arange(6, dtype=np.int64).reshape(2, 3)
     back = wheel.NumpyOnlyUnpickler(io.BytesIO(pickle.dumps(arr, protocol=4))).load()
     np.testing.assert_array_equal(back, arr)
+
+
+# Callables a pickle could name to run code, read files, evaluate strings or unpickle
+# further; the MNIST unpickler resolves none of them (it knows four exact names).
+DANGEROUS = [("os", "system"), ("posix", "system"), ("builtins", "eval"), ("builtins", "exec"),
+             ("builtins", "open"), ("builtins", "getattr"), ("pickle", "loads"), ("numpy", "load"),
+             ("numpy", "loads"), ("numpy.testing._private.utils", "runstring"),
+             ("numpy.core.multiarray", "scalar"), ("numpy.lib.npyio", "load"), ("numpy", "frombuffer"),
+             ("numba.core.serialize", "_rebuild_reduction"), ("numpy.core", "multiarray")]
+
+
+@pytest.mark.parametrize("module, name", DANGEROUS)
+def test_mnist_unpickler_refuses_any_other_name(module, name, tmp_path):
+    marker = tmp_path / "marker"
+    # protocol 0 by hand: GLOBAL module.name, then call it on one string (REDUCE)
+    blob = f"c{module}\n{name}\n(Vtouch {marker}\ntR.".encode()
+    with pytest.raises(pickle.UnpicklingError, match=f"refusing to load {module}.{name}:"):
+        wheel.NumpyOnlyUnpickler(io.BytesIO(blob)).load()
+    with pytest.raises(InputError, match="cannot unpickle"):
+        wheel.mnist_pickle_arrays(gzip.compress(blob))
+    assert not marker.exists()
 
 
 # ---------------------------------------------------------------- fetch_dataset and local copies

@@ -2,8 +2,8 @@
 
 Checksums are of the *uncompressed* IDX bytes (DESIGN.md): copies of the same file
 differ in their gzip compression, their content does not. Where no content checksum
-is pinned (KMNIST, EMNIST), a download is checked against the digest its mirror
-publishes for the compressed file, and every file is checked structurally (magic,
+is pinned (KMNIST, EMNIST), a download is checked against the published sha256 of
+the compressed file, and every file is checked structurally (magic,
 dimensions, counts, label range) before use.
 """
 
@@ -43,8 +43,8 @@ class Mirror:
     base_url : str
         Ends with ``/``; a file's address is ``base_url + filename + ".gz"``.
     digests : mapping of str to str
-        ``filename -> "md5:HEX"`` or ``"sha256:HEX"`` of the compressed download, for
-        data sets without a pinned content checksum.
+        ``filename -> sha256`` (64 lowercase hex digits) of the compressed download,
+        for data sets without a pinned content checksum.
     """
 
     base_url: str
@@ -53,7 +53,10 @@ class Mirror:
 
 @dataclass(frozen=True)
 class ZipMirror:
-    """One zip archive holding ``<member_dir><filename>.gz`` for every file."""
+    """One zip archive holding ``<member_dir><filename>.gz`` for every file.
+
+    ``digest`` is the archive's sha256 (64 lowercase hex digits), or None.
+    """
 
     url: str
     digest: str | None
@@ -146,8 +149,12 @@ def _idx_files(prefix: str, shas: tuple[str | None, ...] = (None,) * 4):
 _DIGITS = tuple("0123456789")
 _UPPER = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _EMNIST_ZIP = ZipMirror("https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip",
-                        # The archive's md5 as published by torchvision's EMNIST loader.
-                        "md5:58c8d27c78d21e728a6bc7b3cc06412e", "gzip/", "535 MB")
+                        # sha256 of this archive (561,753,746 bytes) as published with this
+                        # address by several public EMNIST download scripts, and by
+                        # tensorflow_datasets (url_checksums/emnist.txt) for the same
+                        # archive at its former address www.itl.nist.gov/iaui/vip/cs_links/.
+                        "fb9bb67e33772a9cc0b895e4ecf36d2cf35be8b709693c3564cea2a019fcda8e",
+                        "gzip/", "535 MB")
 _EMNIST_HINT = ("unzip them from gzip.zip of "
                 "https://www.nist.gov/itl/products-and-services/emnist-dataset")
 _EMNIST_CREDIT = ("EMNIST: Gregory Cohen, Saeed Afshar, Jonathan Tapson, André van Schaik "
@@ -194,12 +201,13 @@ CATALOG: Mapping[str, DatasetInfo] = MappingProxyType({info.name: info for info 
         title="Kuzushiji-MNIST cursive Japanese (60k train, 10k test, 28x28)",
         files=_idx_files(""),
         class_names=("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"),
-        # md5 of each .gz as published by torchvision's KMNIST loader.
+        # sha256 of each .gz at these addresses as published by tensorflow_datasets
+        # (url_checksums/kmnist.txt).
         mirrors=(Mirror("http://codh.rois.ac.jp/kmnist/dataset/kmnist/", MappingProxyType({
-            "train-images-idx3-ubyte": "md5:bdb82020997e1d708af4cf47b453dcf7",
-            "train-labels-idx1-ubyte": "md5:e144d726b3acfaa3e44228e80efcd344",
-            "t10k-images-idx3-ubyte": "md5:5c965bf0a639b31b8f53240b1b52f4d7",
-            "t10k-labels-idx1-ubyte": "md5:7320c461ea6c1c855c0b718fb2a4b134"})),),
+            "train-images-idx3-ubyte": "51467d22d8cc72929e2a028a0428f2086b092bb31cfb79c69cc0a90ce135fde4",
+            "train-labels-idx1-ubyte": "e38f9ebcd0f3ebcdec7fc8eabdcdaef93bb0df8ea12bee65224341c8183d8e17",
+            "t10k-images-idx3-ubyte": "edd7a857845ad6bb1d0ba43fe7e794d164fe2dce499a1694695a792adfac43c5",
+            "t10k-labels-idx1-ubyte": "20bb9a0ef54c7db3efc55a92eef5582c109615df22683c380526788f98e42a1c"})),),
         credit="Tarin Clanuwat et al., ROIS-DS Center for Open Data in the Humanities; CC BY-SA 4.0",
         manual_hint="the four .gz files of https://github.com/rois-codh/kmnist",
     ),

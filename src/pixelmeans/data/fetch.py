@@ -393,24 +393,23 @@ def _gunzip(raw: bytes, source: str) -> bytes:
 
 
 def _check_digest(raw: bytes, digest: str | None, source: str) -> None:
-    if digest is None:
-        return
-    algo, _, want = digest.partition(":")
-    got = hashlib.new(algo, raw).hexdigest()
-    if got != want:
-        raise ChecksumError(f"{source}: {algo} {got}, expected {want}; not used")
+    if digest is not None:
+        _compare_sha256(hashlib.sha256(raw).hexdigest(), digest, source)
 
 
 def _check_digest_file(path: Path, digest: str | None, source: str) -> None:
     if digest is None:
         return
-    algo, _, want = digest.partition(":")
-    h = hashlib.new(algo)
+    h = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(1 << 20):
             h.update(block)
-    if h.hexdigest() != want:
-        raise ChecksumError(f"{source}: {algo} {h.hexdigest()}, expected {want}; not used")
+    _compare_sha256(h.hexdigest(), digest, source)
+
+
+def _compare_sha256(got: str, want: str, source: str) -> None:
+    if got != want:
+        raise ChecksumError(f"{source}: sha256 {got}, expected {want}; not used")
 
 
 def _unavailable_message(info, missing, folder, problems, download) -> str:

@@ -92,14 +92,22 @@ def read_member(wheel: Path, source: WheelSource) -> bytes:
 class NumpyOnlyUnpickler(pickle.Unpickler):
     """An unpickler that can rebuild numpy arrays and nothing else.
 
-    A pickle can call any importable function; this one resolves only the three
-    names numpy's array pickles use, so a tampered file cannot run code.
+    A pickle can call any importable function; this one resolves only the exact names
+    below (no module prefixes), none of which reads files, evaluates strings or
+    unpickles further, so a tampered file cannot run code. It is only ever given
+    ``mnist.pkl.gz`` after that file's sha256 matched.
     """
 
     _ALLOWED = {
+        # How a numpy array pickles itself: _reconstruct(ndarray, (0,), b"b") makes an
+        # empty array whose __setstate__ then takes the shape, dtype and raw bytes.
+        # mnist.pkl.gz was written by numpy 1.x, which names the numpy.core module ...
         ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+        # ... numpy >= 2 names numpy._core (the same function; pickles written today).
         ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+        # The array type passed to _reconstruct; any other subtype is refused.
         ("numpy", "ndarray"): np.ndarray,
+        # dtype(str) of the array's element type: a plain type description, parsed, never evaluated.
         ("numpy", "dtype"): np.dtype,
     }
 

@@ -100,7 +100,20 @@ def saved_weights(torch, state: dict) -> dict:
 
 def load_module(torch, build, weights: dict):
     """``build()`` a module (its throw-away initialisation leaves the RNG alone), load
-    ``weights`` into it and put it in eval mode."""
+    ``weights`` into it and put it in eval mode.
+
+    The module is first built on PyTorch's ``meta`` device (shapes, no memory): weights
+    whose names or shapes differ from it raise InputError before a module of the size
+    the saved parameters claim is allocated.
+    """
+    with torch.device("meta"):
+        skeleton = build()
+    expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in weights.items()}
+    if got != expected:
+        wrong = sorted(set(got) ^ set(expected)) or sorted(k for k in got if got[k] != expected[k])
+        raise InputError(f"saved weights do not fit the network the parameters describe "
+                         f"({len(wrong)} differ, e.g. {wrong[0]!r})")
     with torch.random.fork_rng(devices=[]):
         module = build()
     module.load_state_dict(weights)

@@ -7,8 +7,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from pixelmeans.errors import InputError
 from pixelmeans.features._base import as_pixel_matrix, check_n_features
 from pixelmeans.features.autoencoder import AutoencoderFeatures
+from pixelmeans.features.contrastive import ContrastiveFeatures
 from pixelmeans.features.umap import UMAPFeatures
 
 
@@ -67,6 +69,10 @@ class AEUMAP(TransformerMixin, BaseEstimator):
                 "n_features_in_": np.asarray(self.n_features_in_)}
 
     def _set_state(self, state: dict) -> None:
-        self.autoencoder_ = state["autoencoder_"]
-        self.umap_ = state["umap_"]
+        encoder, umap = state["autoencoder_"], state["umap_"]
+        if not (isinstance(encoder, (AutoencoderFeatures, ContrastiveFeatures)) and isinstance(umap, UMAPFeatures)):
+            raise InputError("saved ae+umap: its stages must be a fitted encoder and a fitted UMAPFeatures")
+        if umap.n_features_in_ != int(encoder.n_components):
+            raise InputError("saved ae+umap: the stages' widths do not fit together")
+        self.autoencoder_, self.umap_ = encoder, umap
         self.n_features_in_ = int(state["n_features_in_"])

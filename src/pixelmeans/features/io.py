@@ -1,22 +1,28 @@
 """Save and load fitted feature transformers (one zip file; written through fileio).
 
-File layout (a zip archive, any name; ``.pmfeat`` is suggested):
+File layout (a zip archive of stored, uncompressed members; any name, ``.pmfeat`` is
+suggested):
 
 - ``meta.json``: format name and version, pixelmeans version, and a tree
   ``{"class", "params", "state"}`` describing the transformer; nested fitted stages
-  (``AEUMAP``) appear as sub-trees; arrays and blobs are referenced by name.
-- ``arrays.npz``: every numeric array (autoencoder weights, PCA axes), loaded with
-  ``allow_pickle=False``.
-- ``blob-*.bin``: opaque byte strings; today only umap-learn models, which exist only
-  as pickles. They are unpickled with a restricted unpickler (numpy, scipy.sparse, umap,
-  pynndescent, numba globals only), but numba rebuilds compiled functions from them:
-  load UMAP embeddings only from files you trust, as with any pickle.
+  (``AEUMAP``) appear as sub-trees; arrays are referenced by name.
+- ``arrays.npz``: every numeric array (network weights, PCA axes, UMAP's training data,
+  embedding and fuzzy graph), loaded with ``allow_pickle=False``.
+
+Nothing in the file is executable: no pickles, only JSON and numeric arrays. Loading
+checks the file before trusting it (class names against the transformers below,
+parameter names and types against the class's constructor, array dtypes, sizes against
+the bytes actually present, shapes against each other) and raises InputError, one
+line, for anything that does not fit. Version 1 files held pickled UMAP models and are
+refused.
 """
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
+import math
 import os
 import zipfile
 
@@ -32,9 +38,12 @@ from pixelmeans.features.pixels import PixelFeatures
 from pixelmeans.features.umap import UMAPFeatures
 
 FORMAT = "pixelmeans-features"
-VERSION = 1
+VERSION = 2
 REGISTRY = {cls.__name__: cls for cls in (PixelFeatures, PCAFeatures, AutoencoderFeatures, ContrastiveFeatures,
                                           UMAPFeatures, AEUMAP)}
+MAX_META_BYTES = 1 << 20  # parameters only: a few kB in practice
+MAX_DEPTH = 3  # AEUMAP holds two stages; nothing nests deeper
+_ARRAY_KINDS = "biuf"  # bool, integers, floats: never objects, strings or records
 
 
 def _jsonable(value, where: str):
@@ -59,7 +68,7 @@ def _unwrap(transformer):
     return transformer
 
 
-def _encode(est, prefix: str, arrays: dict, blobs: dict) -> dict:
+def _encode(est, prefix: str, arrays: dict) -> dict:
     name = type(est).__name__
     if REGISTRY.get(name) is not type(est):
         raise InputError(f"cannot save a {name}: only pixelmeans feature transformers can be saved")
@@ -75,11 +84,7 @@ def _encode(est, prefix: str, arrays: dict, blobs: dict) -> dict:
     for key, value in est._get_state().items():
         ref = f"{prefix}{key}"
         if isinstance(value, BaseEstimator):
-            state[key] = {"estimator": _encode(value, ref + "/", arrays, blobs)}
-        elif isinstance(value, bytes):
-            entry = f"blob-{len(blobs)}.bin"
-            blobs[entry] = value
-            state[key] = {"blob": entry}
+            state[key] = {"estimator": _encode(value, ref + "/", arrays)}
         else:
             arrays[ref] = np.asarray(value)
             state[key] = {"array": ref}
@@ -94,35 +99,86 @@ def _encode_unfitted(est, where: str) -> dict:
     return {"class": name, "params": params}
 
 
-def _from_json(value, arrays, zf):
-    if isinstance(value, dict) and "estimator" in value:
-        return _build(value["estimator"], arrays, zf, fitted=False)
-    if isinstance(value, dict) and "tuple" in value:
-        return tuple(_from_json(v, arrays, zf) for v in value["tuple"])
-    if isinstance(value, list):
-        return [_from_json(v, arrays, zf) for v in value]
+def _param(cls, key: str, value, depth: int):
+    """A saved parameter value, rebuilt and checked against the type of its default."""
+    default = inspect.signature(cls).parameters[key].default
+    if isinstance(value, dict) and list(value) == ["estimator"]:
+        return _build(value["estimator"], None, depth + 1)
+    sequence = isinstance(value, list) or (isinstance(value, dict) and list(value) == ["tuple"])
+    if sequence and (default is None or isinstance(default, (list, tuple))):
+        return _plain(value, f"{cls.__name__}: parameter {key}")
+    if not _fits_default(value, default):
+        raise InputError(f"saved {cls.__name__}: parameter {key}={value!r} is not a "
+                         f"{type(default).__name__} like its default {default!r}")
     return value
 
 
-def _build(tree: dict, arrays, zf: zipfile.ZipFile, fitted: bool):
-    cls = REGISTRY.get(tree.get("class"))
+def _plain(value, where: str, depth: int = 0):
+    """A list, tuple or scalar made of JSON numbers, strings, booleans and None."""
+    if isinstance(value, dict) and list(value) == ["tuple"] and isinstance(value["tuple"], list):
+        return tuple(_plain(v, where, depth + 1) for v in value["tuple"])
+    if isinstance(value, list) and depth < MAX_DEPTH:
+        return [_plain(v, where, depth + 1) for v in value]
+    if value is None or isinstance(value, (bool, int, str)) or (isinstance(value, float) and math.isfinite(value)):
+        return value
+    raise InputError(f"saved {where} is not made of finite numbers, strings, lists or tuples")
+
+
+def _fits_default(value, default) -> bool:
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    if value is None:
+        return True  # "not set": the transformers check their parameters where they use them
+    if default is None:
+        return isinstance(value, (bool, int, float, str))
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, type(default))
+
+
+def _build(tree, arrays: dict | None, depth: int = 0):
+    """The transformer a tree describes; fitted (from ``arrays``) unless ``arrays`` is None."""
+    keys = {"class", "params"} if arrays is None else {"class", "params", "state"}
+    if depth > MAX_DEPTH or not isinstance(tree, dict) or set(tree) != keys:
+        raise InputError(f"saved features: a transformer entry must hold exactly {sorted(keys)}")
+    cls = REGISTRY.get(tree["class"]) if isinstance(tree["class"], str) else None
     if cls is None:
-        raise InputError(f"saved features: unknown transformer class {tree.get('class')!r}")
-    params = {}
-    for key, value in tree.get("params", {}).items():
-        params[key] = _from_json(value, arrays, zf)
-    est = cls(**params)
-    if fitted:
-        state = {}
-        for key, ref in tree["state"].items():
-            if "estimator" in ref:
-                state[key] = _build(ref["estimator"], arrays, zf, fitted=True)
-            elif "blob" in ref:
-                state[key] = zf.read(ref["blob"])
-            else:
-                state[key] = arrays[ref["array"]]
+        raise InputError(f"saved features: unknown transformer class {tree['class']!r}")
+    params = tree["params"]
+    names = set(cls._get_param_names())
+    if not isinstance(params, dict) or set(params) != names:
+        raise InputError(f"saved {cls.__name__}: parameters must be {sorted(names)}")
+    est = cls(**{k: _param(cls, k, v, depth) for k, v in params.items()})
+    if arrays is None:
+        return est
+    if not isinstance(tree["state"], dict):
+        raise InputError(f"saved {cls.__name__}: state must be an object")
+    state = {key: _state_value(cls, key, ref, arrays, depth) for key, ref in tree["state"].items()}
+    try:
         est._set_state(state)
+    except KeyError as err:
+        raise InputError(f"saved {cls.__name__}: state has no {err}") from None
+    except (ValueError, TypeError, IndexError, RuntimeError) as err:
+        # InputError is a ValueError: keep the specific message when there is one
+        if isinstance(err, InputError):
+            raise
+        raise InputError(f"saved {cls.__name__}: state does not fit its parameters "
+                         f"({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
     return est
+
+
+def _state_value(cls, key: str, ref, arrays: dict, depth: int):
+    if isinstance(ref, dict) and list(ref) == ["estimator"]:
+        return _build(ref["estimator"], arrays, depth + 1)
+    if isinstance(ref, dict) and list(ref) == ["array"] and isinstance(ref["array"], str):
+        if ref["array"] not in arrays:
+            raise InputError(f"saved {cls.__name__}: state {key} names a missing array {ref['array']!r}")
+        return arrays[ref["array"]]
+    raise InputError(f"saved {cls.__name__}: state {key} is neither an array nor a transformer")
 
 
 def save_features(transformer, path: str | os.PathLike) -> None:
@@ -137,8 +193,7 @@ def save_features(transformer, path: str | os.PathLike) -> None:
 
     est = _unwrap(transformer)
     arrays: dict = {}
-    blobs: dict = {}
-    tree = _encode(est, "", arrays, blobs)
+    tree = _encode(est, "", arrays)
     from pixelmeans import __version__
 
     meta = {"format": FORMAT, "version": VERSION, "pixelmeans": __version__, "transformer": tree}
@@ -148,32 +203,103 @@ def save_features(transformer, path: str | os.PathLike) -> None:
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
         zf.writestr("meta.json", json.dumps(meta, indent=1, sort_keys=True))
         zf.writestr("arrays.npz", npz.getvalue())
-        for entry, data in blobs.items():
-            zf.writestr(entry, data)
     fileio.write_bytes(path, buf.getvalue())
 
 
 def load_features(path: str | os.PathLike):
     """Load a transformer saved by :func:`save_features`; it is fitted and ready to transform.
 
-    Raises InputError when the file is missing or is not a pixelmeans features file,
-    and MissingDependencyError when it needs the ``[deep]`` extra that is not installed.
+    Nothing in the file is executed (see the module notes). Raises InputError when the
+    file is missing, is not a pixelmeans features file, was written by an older format,
+    or does not hold a consistent transformer; MissingDependencyError when it needs the
+    ``[deep]`` extra that is not installed.
     """
     try:
         zf = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
-    except (zipfile.BadZipFile, IsADirectoryError, OSError) as err:
+    except (zipfile.BadZipFile, IsADirectoryError, OSError, ValueError, EOFError) as err:
         raise InputError(f"{path}: not a saved pixelmeans features file ({err})") from None
     with zf:
+        meta = _read_meta(zf, path)
         try:
-            meta = json.loads(zf.read("meta.json"))
-        except (KeyError, ValueError) as err:
-            raise InputError(f"{path}: not a saved pixelmeans features file (no valid meta.json: {err})") from None
-        if meta.get("format") != FORMAT:
-            raise InputError(f"{path}: not a saved pixelmeans features file (format {meta.get('format')!r})")
-        if meta.get("version") != VERSION:
-            raise InputError(f"{path}: features file version {meta.get('version')} is not supported (expected {VERSION})")
-        with np.load(io.BytesIO(zf.read("arrays.npz")), allow_pickle=False) as npz:
+            arrays = _read_arrays(_member(zf, "arrays.npz", None))
+        except InputError as err:
+            raise InputError(f"{path}: {err}") from None
+        try:
+            return _build(meta["transformer"], arrays)
+        except InputError as err:
+            raise InputError(f"{path}: {err}") from None
+
+
+def _member(zf: zipfile.ZipFile, name: str, limit: int | None) -> bytes:
+    """A stored member's bytes: never more than the archive holds (no decompression)."""
+    try:
+        info = zf.getinfo(name)
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise InputError(f"{name} is compressed; saved features store their members as they are")
+        if limit is not None and info.file_size > limit:
+            raise InputError(f"{name} is {info.file_size} bytes, more than the {limit} allowed")
+        return zf.read(info)
+    except KeyError:
+        raise InputError(f"not a saved pixelmeans features file (no {name})") from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+        if isinstance(err, InputError):
+            raise
+        raise InputError(f"{name} cannot be read ({err})") from None
+
+
+def _read_meta(zf: zipfile.ZipFile, path) -> dict:
+    try:
+        meta = json.loads(_member(zf, "meta.json", MAX_META_BYTES))
+    except InputError as err:
+        raise InputError(f"{path}: {err}") from None
+    except (ValueError, RecursionError) as err:
+        raise InputError(f"{path}: not a saved pixelmeans features file (meta.json is not valid JSON: "
+                         f"{type(err).__name__})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise InputError(f"{path}: not a saved pixelmeans features file (meta.json names no format {FORMAT!r})")
+    if meta.get("version") == 1:
+        raise InputError(f"{path}: features file version 1 (it held pickled UMAP models, which pixelmeans "
+                         f"no longer loads); fit and save the features again")
+    if meta.get("version") != VERSION or "transformer" not in meta:
+        raise InputError(f"{path}: features file version {meta.get('version')!r} is not supported "
+                         f"(expected {VERSION})")
+    return meta
+
+
+def _read_arrays(blob: bytes) -> dict:
+    """The arrays of ``arrays.npz``: numeric only, each no larger than its stored bytes, finite."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(blob)) as inner:
+            for info in inner.infolist():
+                _check_npy_header(inner, info)
+        with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
-        return _build(meta["transformer"], arrays, zf, fitted=True)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as err:
+        if isinstance(err, InputError):
+            raise
+        raise InputError(f"arrays.npz cannot be read ({type(err).__name__}: {err})") from None
+    for name, arr in arrays.items():
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            raise InputError(f"arrays.npz: {name} holds NaN or infinity")
+    return arrays
+
+
+def _check_npy_header(inner: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    if info.compress_type != zipfile.ZIP_STORED or not info.filename.endswith(".npy"):
+        raise InputError(f"arrays.npz: {info.filename} is not a stored .npy array")
+    with inner.open(info) as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            raise InputError(f"arrays.npz: {info.filename} has .npy version {version}")
+    if dtype.kind not in _ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        raise InputError(f"arrays.npz: {info.filename} has dtype {dtype}, not a plain number type")
+    # numpy allocates the claimed shape before reading: it must fit in the bytes present
+    if math.prod(shape) * dtype.itemsize > info.file_size:
+        raise InputError(f"arrays.npz: {info.filename} claims shape {shape}, more than its "
+                         f"{info.file_size} bytes hold")

@@ -95,6 +95,11 @@ class PCAFeatures(TransformerMixin, BaseEstimator):
         }
 
     def _set_state(self, state: dict) -> None:
-        for key in ("components_", "mean_", "explained_variance_", "explained_variance_ratio_"):
-            setattr(self, key, np.asarray(state[key], dtype=np.float32))
-        self.n_features_in_ = int(state["n_features_in_"])
+        d, k = int(state["n_features_in_"]), int(self.n_components)
+        shapes = {"components_": (k, d), "mean_": (d,), "explained_variance_": (k,), "explained_variance_ratio_": (k,)}
+        for key, shape in shapes.items():
+            value = np.asarray(state[key], dtype=np.float32)
+            if value.shape != shape:
+                raise InputError(f"saved pca: {key} has shape {value.shape}, expected {shape}")
+            setattr(self, key, value)
+        self.n_features_in_ = d

@@ -47,6 +47,15 @@ class UMAPFeatures(TransformerMixin, BaseEstimator):
     feature matrix (e.g. autoencoder codes). Output: float32 ``(n, D)``.
     ``fit_transform`` returns the training embedding itself; ``transform`` places new
     samples into it (slower, approximate). Fitted attribute: ``umap_`` (umap.UMAP).
+
+    Saved (:func:`~pixelmeans.features.save_features`), a fitted UMAP is plain arrays:
+    the training data, its embedding, the fuzzy graph (CSR) and the curve's a, b; the
+    parameters rebuild the rest. A model whose neighbours came from the exact search (or
+    from all pairwise distances, below 4096 samples) transforms identically after
+    reloading. One fitted with nndescent on 4096 or more samples reloads with an exact
+    search index instead of pynndescent's approximate one: the training embedding is
+    unchanged, new samples may be placed slightly differently (their neighbours are now
+    the exact ones).
     """
 
     def __init__(self, n_components: int = 10, n_neighbors: int = 20, min_dist: float = 0.0,
@@ -118,13 +127,49 @@ class UMAPFeatures(TransformerMixin, BaseEstimator):
 
     def _get_state(self) -> dict:
         check_is_fitted(self, "umap_")
-        # umap-learn models (with their nearest-neighbour index) only exist as pickles.
-        return {"umap_": _pickle_umap(self.umap_), "n_features_in_": np.asarray(self.n_features_in_)}
+        m = self.umap_
+        if not isinstance(m._raw_data, np.ndarray):
+            raise InputError("cannot save a umap fitted on sparse input")
+        graph = m.graph_.tocsr()
+        # Plain arrays only: what umap-learn's ``transform`` reads, never its objects
+        # (its nearest-neighbour index is rebuilt exactly from the training data).
+        return {
+            "raw_data_": np.ascontiguousarray(m._raw_data, dtype=np.float32),
+            "embedding_": np.ascontiguousarray(m.embedding_, dtype=np.float32),
+            "graph_data_": graph.data.astype(np.float32),
+            "graph_indices_": graph.indices.astype(np.int64),
+            "graph_indptr_": graph.indptr.astype(np.int64),
+            "ab_": np.asarray([m._a, m._b], dtype=np.float64),
+            "small_data_": np.asarray(bool(m._small_data)),
+            "n_features_in_": np.asarray(self.n_features_in_),
+        }
 
     def _set_state(self, state: dict) -> None:
         require_umap("umap features")
-        self.umap_ = _unpickle_umap(state["umap_"])
+        self.umap_ = self._rebuild(**_checked_state(state, int(self.n_neighbors), int(self.n_components)))
         self.n_features_in_ = int(state["n_features_in_"])
+
+    def _rebuild(self, raw, embedding, graph, ab, small_data):
+        """A fitted umap.UMAP from saved arrays; ``transform`` gives what the original gave
+        (exact neighbours; see the module notes for models fitted with nndescent)."""
+        import joblib
+
+        model = self._make()
+        model._raw_data = raw
+        model._initial_alpha = model.learning_rate
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="n_jobs value")
+            model._validate_parameters()  # the metric functions and defaults, from the parameters
+        model.embedding_ = embedding
+        model.graph_ = graph
+        model._a, model._b = float(ab[0]), float(ab[1])
+        model._n_neighbors = int(self.n_neighbors)
+        model._small_data = small_data
+        if not small_data:  # below 4096 samples umap-learn computes all distances, with no index
+            model._knn_search_index = ExactKNNIndex(raw, self.metric)
+        model._input_hash = joblib.hash(raw)  # transform(training data) returns embedding_
+        model._n_features_out = embedding.shape[1]
+        return model
 
     @property
     def embedding_(self) -> np.ndarray:
@@ -134,54 +179,54 @@ class UMAPFeatures(TransformerMixin, BaseEstimator):
 
 
 class ExactKNNIndex:
-    """Exact euclidean nearest neighbours (scikit-learn), with the ``query`` that umap-learn
-    calls on its search index when transforming new samples.
+    """Exact nearest neighbours (scikit-learn), with the ``query`` that umap-learn calls on
+    its search index when transforming new samples.
 
-    ``data``: float32 ``(n, d)`` training samples. ``query(X, k)`` → ``(indices int32
-    (m, k), distances float32 (m, k))``, nearest first; a training sample's own row is
-    its first neighbour.
+    ``data``: float32 ``(n, d)`` training samples; ``metric``: a scikit-learn metric name.
+    ``query(X, k)`` → ``(indices int32 (m, k), distances float32 (m, k))``, nearest first;
+    a training sample's own row is its first neighbour.
     """
 
     _angular_trees = False  # read by umap-learn's transform
 
-    def __init__(self, data: np.ndarray):
+    def __init__(self, data: np.ndarray, metric: str = "euclidean"):
         self._raw_data = np.ascontiguousarray(data, dtype=np.float32)
+        self.metric = metric
 
     def query(self, X, k: int, epsilon: float | None = None):
         from sklearn.neighbors import NearestNeighbors
 
-        nn = NearestNeighbors(n_neighbors=int(k), algorithm="kd_tree" if self._raw_data.shape[1] <= 16 else "brute")
+        small = self.metric == "euclidean" and self._raw_data.shape[1] <= 16
+        nn = NearestNeighbors(n_neighbors=int(k), metric=self.metric, algorithm="kd_tree" if small else "brute")
         dist, ind = nn.fit(self._raw_data).kneighbors(np.asarray(X, dtype=np.float32))
         return ind.astype(np.int32), dist.astype(np.float32)
 
-    def __getstate__(self):
-        return {"_raw_data": self._raw_data}
 
-    def __setstate__(self, state):
-        self._raw_data = np.asarray(state["_raw_data"], dtype=np.float32)
+def _checked_state(state: dict, n_neighbors: int, n_components: int) -> dict:
+    """The saved arrays as ``_rebuild``'s arguments; InputError when they do not fit together."""
+    import scipy.sparse
 
-
-# Globals a pickled umap.UMAP may name; anything else in the pickle is refused. numba's
-# rebuild functions recreate compiled functions from the file, so a saved UMAP is only
-# as trustworthy as the file: load embeddings you made yourself (as with any pickle).
-_ALLOWED_PREFIXES = ("numpy", "scipy.sparse.", "umap.", "pynndescent.", "numba.core.serialize")
-_ALLOWED_GLOBALS = {(__name__, "ExactKNNIndex")}
-
-
-def _pickle_umap(model) -> bytes:
-    import pickle
-
-    return pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _unpickle_umap(blob: bytes):
-    import io
-    import pickle
-
-    class _Restricted(pickle.Unpickler):
-        def find_class(self, module, name):
-            if module == "numpy" or module.startswith(_ALLOWED_PREFIXES) or (module, name) in _ALLOWED_GLOBALS:
-                return super().find_class(module, name)
-            raise InputError(f"saved umap model refers to {module}.{name}, which is not allowed")
-
-    return _Restricted(io.BytesIO(blob)).load()
+    raw, emb = state["raw_data_"], state["embedding_"]
+    n_in = int(state["n_features_in_"])
+    if raw.dtype != np.float32 or raw.ndim != 2 or raw.shape[1] != n_in or raw.shape[0] <= n_neighbors:
+        raise InputError(f"saved umap: training data of shape {raw.shape} ({raw.dtype}) does not fit "
+                         f"{n_in} features and n_neighbors={n_neighbors}")
+    n = raw.shape[0]
+    if emb.dtype != np.float32 or emb.shape != (n, n_components):
+        raise InputError(f"saved umap: embedding of shape {emb.shape} ({emb.dtype}), expected ({n}, {n_components})")
+    ab = np.asarray(state["ab_"])
+    if ab.shape != (2,) or ab.dtype != np.float64:
+        raise InputError(f"saved umap: a, b of shape {ab.shape} ({ab.dtype}), expected 2 float64")
+    indptr, indices = state["graph_indptr_"], state["graph_indices_"]
+    data = state["graph_data_"]
+    ok = (indptr.dtype == indices.dtype == np.int64 and data.dtype == np.float32
+          and indptr.shape == (n + 1,) and indices.ndim == data.ndim == 1 and indices.shape == data.shape
+          and indptr[0] == 0 and indptr[-1] == len(indices) and np.all(np.diff(indptr) >= 0)
+          and (len(indices) == 0 or (indices.min() >= 0 and indices.max() < n)))
+    if not ok:
+        raise InputError(f"saved umap: the fuzzy graph is not a valid {n} x {n} sparse matrix")
+    graph = scipy.sparse.csr_matrix((data, indices, indptr), shape=(n, n))
+    small = np.asarray(state["small_data_"])
+    if small.shape != () or small.dtype != np.bool_:
+        raise InputError("saved umap: small_data_ must be one boolean")
+    return {"raw": raw, "embedding": emb, "graph": graph, "ab": ab, "small_data": bool(small)}
