@@ -20,7 +20,8 @@ from pixelmeans.features.contrastive import ContrastiveFeatures
 from pixelmeans.features.io import load_features, save_features
 from pixelmeans.features.pca import PCAFeatures
 from pixelmeans.features.pixels import PixelFeatures
-from pixelmeans.features.spec import SPEC_HELP, FrozenFeatures, make_features
+from pixelmeans.features.frozen import FrozenFeatures
+from pixelmeans.features.spec import SPEC_HELP, make_features
 from pixelmeans.features.umap import UMAPFeatures
 
 __all__ = [

@@ -7,8 +7,6 @@ Every transformer takes pixels as ``(n, d)`` (flattened) or ``(n, h, w)`` arrays
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from pixelmeans.errors import InputError
@@ -50,23 +48,6 @@ def pixel_matrix(X, *, deskew: bool = False, hog: bool = False, image_shape=None
 
         flat = hog_descriptors(flat, shape)
     return flat
-
-
-def image_shape_of(n_pixels: int, image_shape=None, input_shape=None, *, who: str) -> tuple[int, int]:
-    """``(h, w)`` of images with ``n_pixels`` pixels: ``image_shape`` if given, else the
-    ``input_shape`` of a 3-D input, else square. ``who`` starts the error messages."""
-    if image_shape is not None:
-        shape = tuple(int(s) for s in image_shape)
-    elif input_shape is not None:
-        shape = tuple(int(s) for s in input_shape)
-    else:
-        side = math.isqrt(int(n_pixels))
-        if side * side != n_pixels:
-            raise InputError(f"{who}: {n_pixels} pixels is not a square image; pass image_shape=(h, w)")
-        shape = (side, side)
-    if len(shape) != 2 or shape[0] * shape[1] != n_pixels:
-        raise InputError(f"{who}: image_shape {shape} does not fit images of {n_pixels} pixels")
-    return shape
 
 
 def to_unit_float32(X) -> np.ndarray:

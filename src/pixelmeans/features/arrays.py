@@ -13,7 +13,7 @@ from pixelmeans.features.autoencoder import AutoencoderFeatures
 
 
 def _autoencoder_of(transformer) -> AutoencoderFeatures:
-    from pixelmeans.features.spec import FrozenFeatures
+    from pixelmeans.features.frozen import FrozenFeatures
 
     while isinstance(transformer, FrozenFeatures):
         transformer = transformer.features

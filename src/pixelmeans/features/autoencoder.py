@@ -14,7 +14,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import check_features, check_n_features, image_shape_of, pixel_matrix
+from pixelmeans.features._base import check_features, check_n_features, pixel_matrix
+from pixelmeans.features._shape import image_shape_of
 from pixelmeans.features._deps import require_torch
 from pixelmeans.features._torch import (as_tensor, load_module, module_state, resolve_device, saved_weights,
                                         seed_of, to_float, torch_context, warp)

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import image_shape_of
+from pixelmeans.features._shape import image_shape_of
 
 
 @njit(cache=True)

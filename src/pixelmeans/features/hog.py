@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import image_shape_of
+from pixelmeans.features._shape import image_shape_of
 
 CELL, BINS, BLOCK, CLIP = 4, 9, 2, 0.2
 

@@ -61,7 +61,7 @@ def _jsonable(value, where: str):
 
 
 def _unwrap(transformer):
-    from pixelmeans.features.spec import FrozenFeatures
+    from pixelmeans.features.frozen import FrozenFeatures
 
     while isinstance(transformer, FrozenFeatures):
         transformer = transformer.features

@@ -6,13 +6,12 @@ import os
 import re
 from pathlib import Path
 
-import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from pixelmeans.errors import InputError
 from pixelmeans.features.aeumap import AEUMAP
 from pixelmeans.features.autoencoder import AutoencoderFeatures
 from pixelmeans.features.contrastive import ContrastiveFeatures
+from pixelmeans.features.frozen import FrozenFeatures
 from pixelmeans.features.pca import PCAFeatures
 from pixelmeans.features.pixels import PixelFeatures
 from pixelmeans.features.umap import UMAPFeatures
@@ -28,49 +27,6 @@ COMMON_KW = ("random_state", "verbose", "n_threads", "device")
 # prefixes, in this order: each names a flag of the stage that reads pixels
 _PREFIXES = (("deskew+", "deskew"), ("hog+", "hog"))
 _SPEC_RE = re.compile(r"^(pixels|pca|autoencoder|umap|ae\+umap|clr|clr\+umap)(?::(\d+))?$")
-
-
-class FrozenFeatures(TransformerMixin, BaseEstimator):
-    """A fitted transformer that a Pipeline will not refit: ``fit`` does nothing.
-
-    ``transform`` (and ``fit_transform``) call the wrapped transformer's ``transform``;
-    other attributes (``decode``, ``codes``, ``autoencoder_`` ...) are passed through.
-    ``clone`` returns the same object, so grid searches keep the fitted state.
-    """
-
-    def __init__(self, features):
-        self.features = features
-
-    def __sklearn_clone__(self):
-        return self
-
-    def __getattr__(self, name):
-        if name.startswith("__") or name == "features":
-            raise AttributeError(name)
-        return getattr(self.features, name)
-
-    def fit(self, X=None, y=None):
-        """No-op: the wrapped transformer is already fitted. Returns self."""
-        return self
-
-    def transform(self, X) -> np.ndarray:
-        """``features.transform(X)``: float32 ``(n, D)``."""
-        return self.features.transform(X)
-
-    def fit_transform(self, X, y=None) -> np.ndarray:
-        """Same as ``transform``: nothing is refitted."""
-        return self.features.transform(X)
-
-
-def _split_kw(cls, kw: dict, prefix: str | None = None) -> dict:
-    names = set(cls().get_params(deep=False))
-    out = {}
-    for key, value in kw.items():
-        if prefix and key.startswith(prefix):
-            key = key[len(prefix):]
-        if key in names:
-            out[key] = value
-    return out
 
 
 def _is_saved_path(spec: str) -> bool:

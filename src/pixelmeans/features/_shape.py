@@ -1,0 +1,25 @@
+"""The height and width of flattened images (a leaf: the image operations and the
+transformers both need it)."""
+
+from __future__ import annotations
+
+import math
+
+from pixelmeans.errors import InputError
+
+
+def image_shape_of(n_pixels: int, image_shape=None, input_shape=None, *, who: str) -> tuple[int, int]:
+    """``(h, w)`` of images with ``n_pixels`` pixels: ``image_shape`` if given, else the
+    ``input_shape`` of a 3-D input, else square. ``who`` starts the error messages."""
+    if image_shape is not None:
+        shape = tuple(int(s) for s in image_shape)
+    elif input_shape is not None:
+        shape = tuple(int(s) for s in input_shape)
+    else:
+        side = math.isqrt(int(n_pixels))
+        if side * side != n_pixels:
+            raise InputError(f"{who}: {n_pixels} pixels is not a square image; pass image_shape=(h, w)")
+        shape = (side, side)
+    if len(shape) != 2 or shape[0] * shape[1] != n_pixels:
+        raise InputError(f"{who}: image_shape {shape} does not fit images of {n_pixels} pixels")
+    return shape
