@@ -81,4 +81,4 @@ def test_write_refuses_to_replace_and_leaves_nothing_half_written(tmp_path, rng)
     with pytest.raises(FileExistsError):
         write_png_folder(tmp_path / "f", fake_images(rng, n=3, h=4, w=4))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
-    assert len(list((tmp_path / "f").iterdir())) == 2
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["00000.png", "00001.png", "manifest.json"]
