@@ -23,6 +23,7 @@ LARGEST_AREA = 3200.0
 #: Above this many clusters the captions are not written on the circles.
 CAPTION_MAX = 64
 METHODS = ("mds", "pca")
+_KEY_FONT = 8
 
 
 def centre_layout(centers, *, method: str = "mds", random_state=0) -> np.ndarray:
@@ -89,9 +90,11 @@ def _size_key(ax, sizes, largest):
         n = top * share
         handles.append(Line2D([], [], ls="", marker="o", mfc="none", mec="#555555",
                               markersize=np.sqrt(largest * share),
-                              label=f"{n:,.0f} points" if n >= 10 else f"{n:.3g} points"))
+                              label=f"a cluster of\n{n:,.0f} points" if n >= 10 else f"a cluster of\n{n:.3g} points"))
+    # handle box sized to the largest circle (in font sizes), so the keys never overlap
+    box = np.sqrt(largest) / _KEY_FONT + 0.4
     ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False,
-              fontsize=8, labelspacing=2.5, borderpad=1.2, title="cluster size", title_fontsize=8)
+              fontsize=_KEY_FONT, handleheight=box, handlelength=box, labelspacing=0.6)
 
 
 def intercluster_distance_figure(centers, sizes, captions: Sequence | None = None,
