@@ -9,6 +9,12 @@ place that maps clusters to labels:
 - *Hungarian accuracy*: the best one-to-one matching of clusters to labels
   (``scipy.optimize.linear_sum_assignment``); with more clusters than labels the
   unmatched clusters count as wrong.
+- *homogeneity*, *completeness*, *V-measure*, *NMI*, *AMI* and *ARI*: scikit-learn's
+  measures, which need no mapping (homogeneity: each cluster holds one label;
+  completeness: each label lies in one cluster; V-measure: their harmonic mean).
+
+It also holds the one measure that needs no labels, the per-sample silhouette on a
+fixed random sample (:func:`sample_silhouettes`): the full one costs ``O(n^2)``.
 
 Cluster labels are ints in ``[0, n_clusters)``; true labels are ints in
 ``[0, n_classes)``.
@@ -18,7 +24,18 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+from sklearn.metrics import (
+    adjusted_mutual_info_score,
+    adjusted_rand_score,
+    completeness_score,
+    homogeneity_score,
+    normalized_mutual_info_score,
+    silhouette_samples,
+    v_measure_score,
+)
+from sklearn.utils import check_random_state
+
+from pixelmeans.errors import InputError
 
 __all__ = [
     "confusion",
@@ -28,12 +45,20 @@ __all__ = [
     "accuracy",
     "cluster_purity",
     "hungarian_accuracy",
+    "homogeneity",
+    "completeness",
+    "v_measure",
     "nmi",
+    "ami",
     "ari",
     "evaluate",
+    "sample_silhouettes",
 ]
 
 UNMAPPED = -1  # label of a cluster with no training members
+
+#: Points whose silhouettes :func:`sample_silhouettes` computes by default.
+SILHOUETTE_SAMPLE = 5000
 
 
 def confusion(cluster_labels, true_labels, n_clusters=None, n_classes=None):
@@ -152,9 +177,30 @@ def hungarian_accuracy(cluster_labels, true_labels, n_clusters=None, n_classes=N
     return float(table[rows, cols].sum() / total)
 
 
+def homogeneity(cluster_labels, true_labels):
+    """Homogeneity (scikit-learn's): 1 when every cluster holds a single label."""
+    return float(homogeneity_score(true_labels, cluster_labels))
+
+
+def completeness(cluster_labels, true_labels):
+    """Completeness (scikit-learn's): 1 when every label lies in a single cluster."""
+    return float(completeness_score(true_labels, cluster_labels))
+
+
+def v_measure(cluster_labels, true_labels):
+    """V-measure (scikit-learn's): the harmonic mean of homogeneity and completeness."""
+    return float(v_measure_score(true_labels, cluster_labels))
+
+
 def nmi(cluster_labels, true_labels):
     """Normalised mutual information (scikit-learn's, arithmetic mean)."""
     return float(normalized_mutual_info_score(true_labels, cluster_labels))
+
+
+def ami(cluster_labels, true_labels):
+    """Adjusted mutual information (scikit-learn's, arithmetic mean): NMI corrected for
+    the agreement expected by chance, which grows with the number of clusters."""
+    return float(adjusted_mutual_info_score(true_labels, cluster_labels))
 
 
 def ari(cluster_labels, true_labels):
@@ -175,14 +221,70 @@ def evaluate(cluster_labels, true_labels, *, mapping=None, n_clusters=None, n_cl
 
     Returns
     -------
-    dict with keys accuracy, purity, hungarian_accuracy, nmi, ari, n_samples
+    dict with keys accuracy, purity, hungarian_accuracy, homogeneity, completeness,
+    v_measure, nmi, ami, ari, n_samples
     """
     purity = accuracy(cluster_labels, true_labels)
     return {
         "accuracy": purity if mapping is None else accuracy(cluster_labels, true_labels, mapping),
         "purity": purity,
         "hungarian_accuracy": hungarian_accuracy(cluster_labels, true_labels, n_clusters, n_classes),
+        "homogeneity": homogeneity(cluster_labels, true_labels),
+        "completeness": completeness(cluster_labels, true_labels),
+        "v_measure": v_measure(cluster_labels, true_labels),
         "nmi": nmi(cluster_labels, true_labels),
+        "ami": ami(cluster_labels, true_labels),
         "ari": ari(cluster_labels, true_labels),
         "n_samples": int(np.asarray(true_labels).size),
     }
+
+
+def sample_silhouettes(X, cluster_labels, *, sample_size: int = SILHOUETTE_SAMPLE,
+                       random_state=0):
+    """Silhouette of each point of a fixed random sample (scikit-learn's).
+
+    The sample is the one `sklearn.metrics.silhouette_score` draws for the same
+    ``sample_size`` and ``random_state``, so the mean of the values is its score.
+
+    Parameters
+    ----------
+    X : array_like of float or uint8, shape (n_samples, n_features)
+        The points that were clustered (pixels or features).
+    cluster_labels : array_like of int, shape (n_samples,)
+    sample_size : int, default=SILHOUETTE_SAMPLE
+        Points to draw without replacement; all of them when ``n_samples`` is smaller.
+        The cost grows as its square.
+    random_state : int, RandomState or None
+
+    Returns
+    -------
+    values : ndarray of float64, shape (m,)
+        Silhouette in [-1, 1] of each drawn point, ``m = min(sample_size, n_samples)``.
+    labels : ndarray of int64, shape (m,)
+        Cluster of each drawn point.
+    indices : ndarray of int64, shape (m,)
+        Rows of ``X`` drawn, increasing.
+
+    Raises
+    ------
+    InputError
+        ``X`` not 2-D or not one row per label, ``sample_size`` under 2, non-finite
+        values, or fewer than 2 clusters (or as many clusters as points) in the sample.
+    """
+    X = np.asarray(X)
+    cluster_labels = np.asarray(cluster_labels)
+    if X.ndim != 2 or cluster_labels.shape != (X.shape[0],):
+        raise InputError(f"silhouette: expected X (n, d) and labels (n,), got {X.shape} and "
+                         f"{cluster_labels.shape}")
+    if isinstance(sample_size, bool) or not isinstance(sample_size, (int, np.integer)) or sample_size < 2:
+        raise InputError(f"silhouette: sample_size must be an int of at least 2, got {sample_size!r}")
+    # The same draw as silhouette_score's, so the sample's mean is the sweep's score.
+    indices = np.sort(check_random_state(random_state).permutation(X.shape[0])[:sample_size])
+    sample, labels = X[indices], cluster_labels[indices].astype(np.int64)
+    if not np.isfinite(sample).all():
+        raise InputError("silhouette: X has NaN or infinite values")
+    n_found = np.unique(labels).size
+    if not 2 <= n_found <= labels.size - 1:
+        raise InputError(f"silhouette: needs 2 to {labels.size - 1} clusters among the "
+                         f"{labels.size} sampled points, got {n_found}")
+    return silhouette_samples(sample, labels), labels, indices.astype(np.int64)

@@ -52,6 +52,8 @@ def test_summary_numbers_agree_with_the_files(small_run, digits_csv):
     train = summary["metrics"]["train"]
     assert train["accuracy"] == pytest.approx(ev.accuracy(labels, data.labels), abs=1e-3)
     assert 0.45 < train["accuracy"] <= 1
+    assert train["ami"] == pytest.approx(ev.ami(labels, data.labels), abs=1e-3)
+    assert train["v_measure"] == pytest.approx(ev.v_measure(labels, data.labels), abs=1e-3)
     assert len(summary["clusters"]) == 10
     assert sum(c["size"] for c in summary["clusters"]) == 1500
     assert len(summary["restarts"]) == 2

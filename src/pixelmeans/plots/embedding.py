@@ -14,14 +14,15 @@ from pixelmeans.errors import InputError
 MAX_POINTS = 20000
 
 
-def _colours(n: int):
+def cluster_colours(n: int) -> list:
+    """``n`` distinct RGBA colours, the same for cluster ``i`` in every figure of a run."""
     cmap = colormaps["tab10" if n <= 10 else "tab20" if n <= 20 else "turbo"]
     return [cmap(i / max(n - 1, 1)) if n > 20 else cmap(i) for i in range(n)]
 
 
 def _panel(ax, xy, groups, names, title):
     n = int(groups.max()) + 1 if groups.size else 0
-    colours = _colours(n)
+    colours = cluster_colours(n)
     for g in range(n):
         mask = groups == g
         if mask.any():
