@@ -2,14 +2,18 @@
 
 The CLI only parses arguments and calls the library (run.py, sweep.py, data/, ...).
 Errors in the user's input become one line on stderr and exit code 2; Ctrl-C is
-exit code 130; ``--debug`` shows the traceback instead.
+exit code 130; ``--debug`` shows the traceback instead. Log messages of the
+``pixelmeans`` logger go to stderr: INFO and above by default, ``-v`` adds DEBUG,
+``-q`` keeps only warnings and errors.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 from pixelmeans import __version__
 from pixelmeans.errors import InputError, MissingDependencyError
@@ -125,8 +129,7 @@ RUN_EXAMPLES = """examples:
 def _shared_options():
     """The option groups several commands share, each defined once (argparse parents)."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show the full traceback on errors")
+    _add_common_options(common, top_level=False)
     data = argparse.ArgumentParser(add_help=False)
     data.add_argument("--dataset", default="mnist",
                       help="known data set name, see `pixelmeans datasets` (default: mnist)")
@@ -152,6 +155,21 @@ def _shared_options():
     return common, data, fit, features
 
 
+def _add_common_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
+    """--debug, -v and -q, on the top level and after each subcommand.
+
+    After a subcommand their default is SUPPRESS, so that a value given on the top
+    level stands when the option is not repeated there.
+    """
+    debug, count = (False, 0) if top_level else (argparse.SUPPRESS, argparse.SUPPRESS)
+    parser.add_argument("--debug", action="store_true", default=debug,
+                        help="show the full traceback on errors")
+    parser.add_argument("-v", "--verbose", action="count", default=count,
+                        help="more messages: debugging detail as well")
+    parser.add_argument("-q", "--quiet", action="count", default=count,
+                        help="fewer messages: only warnings and errors, no progress lines")
+
+
 def _fit_settings(args: argparse.Namespace) -> dict:
     """The FitConfig fields that run and sweep both take from the command line."""
     from pixelmeans.config import parse_feature_options
@@ -169,15 +187,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="k-means on MNIST-family images: centroids as pictures, and how well they match the labels.",
     )
     parser.add_argument("--version", action="version", version=f"pixelmeans {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    _add_common_options(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     common, data, fit, features = _shared_options()
 
-    p = sub.add_parser("datasets", help="list the known data sets and whether each is cached")
+    p = sub.add_parser("datasets", parents=[common], help="list the known data sets and whether each is cached")
     p.add_argument("--data-dir", help="data folder (default: $PIXELMEANS_DATA or the user cache)")
     p.set_defaults(handler=_cmd_datasets)
 
-    p = sub.add_parser("fetch", help="download (or find) a data set and verify it into the cache")
+    p = sub.add_parser("fetch", parents=[common], help="download (or find) a data set and verify it into the cache")
     p.add_argument("name", help="data set name, see `pixelmeans datasets`")
     p.add_argument("--data-dir", help="cache folder (default: $PIXELMEANS_DATA or the user cache)")
     p.add_argument("--n", type=int, help="infimnist only: how many images to generate (default: 8100000)")
@@ -240,6 +258,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "handler", None) is None:
         parser.print_help()
         return EXIT_USAGE
+    with _messages_on_stderr(args.verbose - args.quiet):
+        return _call(args)
+
+
+def _call(args: argparse.Namespace) -> int:
+    """Run the subcommand's handler; the user's errors become one line and exit code 2."""
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
@@ -251,6 +275,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"pixelmeans: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
+
+
+@contextmanager
+def _messages_on_stderr(verbosity: int):
+    """Show the ``pixelmeans`` logger's messages on stderr while the command runs.
+
+    ``verbosity``: -v counts up, -q down; 0 shows INFO (progress lines, notes), 1 and
+    more DEBUG, -1 and less WARNING. The handler and level are undone afterwards, so a
+    caller of :func:`main` keeps its own logging configuration.
+    """
+    level = logging.INFO if verbosity == 0 else logging.DEBUG if verbosity > 0 else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("pixelmeans")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
 
 
 def _one_line(exc: BaseException) -> str:

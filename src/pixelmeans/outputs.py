@@ -71,22 +71,55 @@ def check_out(out, overwrite: bool, *, echo=print) -> None:
                              "write; refusing to replace it")
 
 
+#: Optional libraries recorded in ``versions`` when installed, by distribution name.
+#: Read from the installed metadata: importing torch alone takes seconds.
+OPTIONAL_LIBRARIES = ("numba", "torch", "umap-learn")
+
+
 def versions() -> dict[str, str]:
+    """The versions a result depends on, and the machine: summary.json's ``versions``.
+
+    Returns
+    -------
+    dict of str to str
+        pixelmeans, Python and each library's version (the optional ones of
+        :data:`OPTIONAL_LIBRARIES` only when installed), ``platform`` and ``cpu``
+        (:func:`cpu_model`).
+    """
+    from importlib import metadata
+
     import matplotlib
     import scipy
     import sklearn
 
     import pixelmeans
 
-    return {
+    found = {
         "pixelmeans": pixelmeans.__version__,
         "python": platform.python_version(),
         "numpy": np.__version__,
         "scipy": scipy.__version__,
         "scikit-learn": sklearn.__version__,
         "matplotlib": matplotlib.__version__,
-        "platform": platform.platform(),
     }
+    for name in OPTIONAL_LIBRARIES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return found | {"platform": platform.platform(), "cpu": cpu_model()}
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (Linux), else what ``platform`` knows."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def write_mapping_csv(path: Path, mapping, sizes, purity, class_names) -> None:

@@ -26,8 +26,8 @@ def fit_restarts(X, *, k, n_init, seed, init, max_iter, tol, empty_clusters,
     Parameters
     ----------
     X : ndarray of float32, shape (n_samples, n_features)
-    progress : callable(i, model) or None
-        Called after each restart.
+    progress : callable(record, model) or None
+        Called after each restart with its record (as in ``records``) and its model.
 
     Returns
     -------
@@ -63,5 +63,5 @@ def fit_restarts(X, *, k, n_init, seed, init, max_iter, tol, empty_clusters,
         if best is None or is_better_restart(model.inertia_, model.labels_, best.inertia_, best.labels_):
             best = model
         if progress is not None:
-            progress(i, model)
+            progress(records[-1], model)
     return best, records

@@ -285,26 +285,20 @@ def _measure(model, train, test, X_test):
 
 
 def _fit_with_progress(X, k, init, config):
-    import sys
-
-    from tqdm.auto import tqdm
-
+    from pixelmeans.progress import Progress, describe_restart, note_first_compile
     from pixelmeans.restarts import fit_restarts
 
-    bar = tqdm(total=config.n_init, desc=f"k-means k={k}", unit="restart",
-               disable=None, file=sys.stderr, leave=False)
+    note_first_compile()
 
-    def progress(i, model):
-        bar.set_postfix(inertia=f"{model.inertia_:.4g}", steps=model.n_iter_)
-        bar.update(1)
+    def progress(record, model):
+        bar.step(f"restart {record['restart'] + 1}/{config.n_init}: {describe_restart(record)}",
+                 inertia=f"{model.inertia_:.4g}", steps=model.n_iter_)
 
-    try:
+    with Progress(config.n_init, f"k-means k={k}", "restart", leave=False) as bar:
         return fit_restarts(X, k=k, n_init=config.n_init, seed=config.seed, init=init,
                             max_iter=config.max_iter, tol=config.tol,
                             empty_clusters=config.empty_clusters, record_history=True,
                             progress=progress)
-    finally:
-        bar.close()
 
 
 def _say_how_it_ended(model, k, echo) -> None:

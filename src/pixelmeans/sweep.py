@@ -15,7 +15,6 @@ import itertools
 import json
 import math
 import re
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,8 +227,7 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
 
 def _run_cells(config, ks, work, X, X_test, train, test, echo) -> dict:
     """Fit every (k, restart) not finished yet, saving each as it ends; return them all."""
-    from tqdm.auto import tqdm
-
+    from pixelmeans.progress import Progress, describe_restart, note_first_compile
     from pixelmeans.restarts import fit_restarts, restart_seeds
 
     cells = [(k, r) for k in ks for r in range(config.n_init)]
@@ -237,12 +235,13 @@ def _run_cells(config, ks, work, X, X_test, train, test, echo) -> dict:
     todo = [c for c in cells if done[c] is None]
     if config.resume and len(todo) < len(cells):
         echo(f"resuming: {len(cells) - len(todo)} of {len(cells)} cells already finished")
-    bar = tqdm(total=len(cells), initial=len(cells) - len(todo), desc="sweep", unit="fit",
-               disable=None, file=sys.stderr)
-    try:
+    if todo:
+        note_first_compile()
+    finished = len(cells) - len(todo)
+    with Progress(len(cells), "sweep", "fit", initial=finished) as bar:
         for k, r in todo:
             seed = restart_seeds(config.seed + k, config.n_init)[r]
-            bar.set_postfix(k=k, restart=r)
+            bar.show(k=k, restart=r)
             model, (record,) = fit_restarts(
                 X, k=k, n_init=1, seed=seed, init=config.init, max_iter=config.max_iter,
                 tol=config.tol, empty_clusters=config.empty_clusters)
@@ -252,9 +251,9 @@ def _run_cells(config, ks, work, X, X_test, train, test, echo) -> dict:
                       "centers": np.asarray(model.cluster_centers_, dtype=np.float32)}
             _save_cell(work, _cell_name(k, r), record, arrays)
             done[(k, r)] = (record, arrays)
-            bar.update(1)
-    finally:
-        bar.close()
+            finished += 1
+            bar.step(f"fit {finished}/{len(cells)}, k={k} restart {r + 1}/{config.n_init}: "
+                     f"{describe_restart(record)}")
     return done
 
 

@@ -150,6 +150,32 @@ def read_bytes(path: str | os.PathLike, decompress: bool = True) -> bytearray:
     return data
 
 
+def same_content(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Whether two files hold the same content once gzip is inflated.
+
+    Compared chunk by chunk, so memory stays two chunks whatever the sizes, and
+    stopped at the first difference.
+
+    Raises
+    ------
+    InputError
+        Either file is not a regular file, a gzip stream is truncated or corrupt, or the
+        content is larger than `MAX_BYTES`.
+    """
+    with open_regular(a) as fa, open_regular(b) as fb:
+        (sa, _), (sb, _) = content_stream(fa), content_stream(fb)
+        compared = 0
+        while True:
+            ca, cb = read_at_most(sa, _CHUNK, str(a)), read_at_most(sb, _CHUNK, str(b))
+            if ca != cb:
+                return False
+            if not ca:
+                return True
+            compared += len(ca)
+            if compared > MAX_BYTES:
+                raise _too_large(a, compared, inflated=True)
+
+
 def _too_large(path, size: int, inflated: bool = False) -> InputError:
     how = "inflates to more than" if inflated else f"holds {size} bytes, more than"
     return InputError(f"{path}: {how} the {MAX_BYTES} bytes pixelmeans reads from one file")

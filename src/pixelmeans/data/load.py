@@ -16,7 +16,7 @@ import numpy as np
 from pixelmeans.data import catalog, fetch
 from pixelmeans.data.catalog import DatasetInfo
 from pixelmeans.data.dataset import Dataset, check_split, concat, encode_labels
-from pixelmeans.data.files import GZIP_MAGIC, open_regular
+from pixelmeans.data.files import GZIP_MAGIC, open_regular, same_content
 from pixelmeans.data.idx import parse_idx, read_idx
 from pixelmeans.data.images import read_png_folder
 from pixelmeans.data.tabular import npz_splits, read_csv, read_npz
@@ -238,16 +238,32 @@ _IMAGES = re.compile(r"images[-._]idx3[-._]ubyte")
 
 
 def _idx_images(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and _IMAGES.search(p.name.lower()))
+    found = sorted(p for p in folder.iterdir() if p.is_file() and _IMAGES.search(p.name.lower()))
+    # torchvision's MNIST/raw folder keeps each download and its unpacked copy side by side.
+    return [p for p in found if _unpacked_twin(p) is None]
+
+
+def _unpacked_twin(path: Path) -> Path | None:
+    """``NAME`` beside ``NAME.gz``, checked to hold the same bytes; None when there is none."""
+    if not path.name.lower().endswith(".gz"):
+        return None
+    twin = path.with_name(path.name[:-3])
+    if not twin.is_file():
+        return None
+    if not same_content(twin, path):
+        raise InputError(f"{path.parent}: {twin.name} and {path.name} hold different data; "
+                         "expected the unpacked file to be the .gz unpacked (remove one of them)")
+    return twin
 
 
 def _labels_beside(images: Path) -> Path | None:
-    cand = re.sub(r"images([-._])idx3", r"labels\1idx1", images.name, flags=re.I)
-    base = cand.removesuffix(".gz")
-    for n in (cand, base, base + ".gz"):
-        q = images.with_name(n)
-        if q != images and q.is_file():
-            return q
+    """The label file of an images file: the unpacked one when the .gz is beside it too."""
+    base = re.sub(r"images([-._])idx3", r"labels\1idx1", images.name, flags=re.I).removesuffix(".gz")
+    raw, packed = images.with_name(base), images.with_name(base + ".gz")
+    if packed != images and packed.is_file():
+        return _unpacked_twin(packed) or packed
+    if raw != images and raw.is_file():
+        return raw
     return None
 
 
