@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import check_features, check_n_features, pixel_matrix
+from pixelmeans.features._base import as_pixel_matrix, check_features, check_n_features
 from pixelmeans.features._shape import image_shape_of
 from pixelmeans.features._deps import require_torch
 from pixelmeans.features._torch import (as_tensor, load_module, module_state, resolve_device, saved_weights,
@@ -132,20 +132,12 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         side, turns of 10 degrees): every image of a batch is moved by up to ``shift``
         pixels and turned by up to ``rotation`` degrees (the moved image is both input
         and target), so that codes of slightly moved digits are close. 0 and 0 turn it
-        off (needed for data that are not images). None: 3 and 10 without ``deskew``,
-        0 and 0 with it (deskewed images are already centred and upright; moving them
-        again would undo that) and with ``hog`` (descriptors are not images).
+        off, as :func:`~pixelmeans.features.make_features` does behind ``deskew+``
+        (deskewed images are already centred and upright; moving them again would undo
+        that) and ``hog+`` (descriptors are not images). None: 3 and 10.
     image_shape : (h, w) or None
-        Needed by ``conv``, augmentation and deskewing when the images are not square
-        and come flattened; default: the ``(h, w)`` of a 3-D input, else square from d.
-    deskew : bool, default False
-        Deskew and centre every image first (:mod:`pixelmeans.features.deskew`), in
-        ``fit`` and ``transform`` alike.
-    hog : bool, default False
-        Encode the images' histograms of oriented gradients
-        (:mod:`pixelmeans.features.hog`, after deskewing) instead of their pixels; the
-        autoencoder then reconstructs descriptors, not images, so ``decode`` gives
-        descriptors and there are no decoded centroids to show. Only with ``mlp``.
+        Needed by ``conv`` and augmentation when the images are not square and come
+        flattened; default: the ``(h, w)`` of a 3-D input, else square from d.
     device : "auto", "cpu", "cuda", ...
         "auto" trains on a GPU when PyTorch sees one, else on the CPU.
     random_state : int, default 0
@@ -162,6 +154,11 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
     (taken as given, normally [0, 1]). Output of ``transform``: float32 ``(n, D)``.
     Fitted attributes: ``module_`` (torch ModuleDict with encoder/decoder, on the CPU),
     ``loss_curve_`` (mean training loss per epoch), ``n_features_in_``, ``image_shape_``.
+
+    Deskewed images or histograms of oriented gradients come from the stages in front
+    of it (``make_features("deskew+autoencoder")``: a Pipeline of
+    :class:`~pixelmeans.features.Deskew` and this). Fed descriptors, it reconstructs
+    descriptors, so ``decode`` gives descriptors and there are no decoded centroids.
     """
 
     def __init__(
@@ -177,8 +174,6 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         shift=None,
         rotation=None,
         image_shape=None,
-        deskew: bool = False,
-        hog: bool = False,
         device: str = "auto",
         random_state: int = 0,
         n_threads=None,
@@ -195,8 +190,6 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         self.shift = shift
         self.rotation = rotation
         self.image_shape = image_shape
-        self.deskew = deskew
-        self.hog = hog
         self.device = device
         self.random_state = random_state
         self.n_threads = n_threads
@@ -215,9 +208,6 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         shift, rotation = self._augmentation()
         if shift < 0 or rotation < 0 or float(self.noise) < 0:
             raise InputError("autoencoder: noise, shift and rotation must be ≥ 0")
-        if self.hog and (self.arch == "conv" or shift or rotation):
-            raise InputError("autoencoder: hog descriptors are not images: use arch='mlp' "
-                             "without shift or rotation")
         hidden = tuple(self.hidden) if self.hidden is not None else _DEFAULT_HIDDEN[self.arch]
         if self.arch == "conv" and len(hidden) != 3:
             raise InputError(f"autoencoder: conv needs three channel counts, got {hidden}")
@@ -228,9 +218,8 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
 
     def _augmentation(self) -> tuple[int, float]:
         """``(shift, rotation)`` with the defaults of ``None`` filled in."""
-        moved = not (self.deskew or self.hog)
-        shift = (3 if moved else 0) if self.shift is None else int(self.shift)
-        rotation = (10.0 if moved else 0.0) if self.rotation is None else float(self.rotation)
+        shift = 3 if self.shift is None else int(self.shift)
+        rotation = 10.0 if self.rotation is None else float(self.rotation)
         return shift, rotation
 
     def _show_progress(self) -> bool | None:
@@ -244,14 +233,13 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         return self._fit_pixels(*self._pixels(X))
 
     def fit_transform(self, X, y=None) -> np.ndarray:
-        """Train on ``X`` and return its codes, float32 ``(n, D)``; the pixels are
-        prepared (deskewed) once for both."""
+        """Train on ``X`` and return its codes, float32 ``(n, D)``."""
         X, input_shape = self._pixels(X)
         return self._fit_pixels(X, input_shape)._encode(X)
 
     def _pixels(self, X):
         input_shape = np.shape(X)[1:] if np.ndim(X) == 3 else None
-        return pixel_matrix(X, deskew=self.deskew, hog=self.hog, image_shape=self.image_shape), input_shape
+        return as_pixel_matrix(X), input_shape
 
     def _fit_pixels(self, X, input_shape):
         torch = require_torch("autoencoder features")
@@ -328,7 +316,7 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Encode pixels ``(n, d)`` (uint8 or float) → float32 codes ``(n, D)``."""
-        X = pixel_matrix(X, deskew=self.deskew, hog=self.hog, image_shape=self.image_shape)
+        X = as_pixel_matrix(X)
         check_n_features(self, X)
         return self._encode(X)
 
@@ -340,8 +328,8 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
     def decode(self, codes) -> np.ndarray:
         """Decode codes ``(n, D)`` → float32 pixels ``(n, d)`` clipped to [0, 1].
 
-        Useful to show a k-means centroid in code space as an image. With ``hog``, the
-        output is descriptors (same range), not pixels.
+        Useful to show a k-means centroid in code space as an image. An autoencoder of
+        descriptors gives descriptors (same range), not pixels.
         """
         codes = check_features(codes, name="codes")
         if codes.shape[1] != int(self.n_components):

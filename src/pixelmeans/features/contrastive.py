@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import check_n_features, pixel_matrix
+from pixelmeans.features._base import as_pixel_matrix, check_n_features
 from pixelmeans.features._shape import image_shape_of
 from pixelmeans.features._deps import require_torch
 from pixelmeans.features._torch import (as_tensor, load_module, module_state, resolve_device, saved_weights,
@@ -138,11 +138,11 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
         outline.
     image_shape : (h, w) or None
         The images' shape when they come flattened and are not square.
-    deskew : bool, default False
-        Deskew and centre every image first (:mod:`pixelmeans.features.deskew`).
     hog : bool, default False
         Feed the encoder the (moved) images' histograms of oriented gradients
-        (:mod:`pixelmeans.features.hog`) instead of their pixels.
+        (:mod:`pixelmeans.features.hog`) instead of their pixels. Unlike the other
+        features this cannot be a :class:`~pixelmeans.features.HOG` stage in front: the
+        descriptors are taken inside the training loop, of each randomly moved view.
     arch : {"mlp", "conv"}, default "mlp"
         "mlp": the hidden layers read the pixels (or descriptors) as one vector. "conv":
         two 3 x 3 convolutions (16 and 32 channels, each followed by BatchNorm, ReLU and
@@ -164,14 +164,16 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
     Input ``X``: ``(n, d)`` or ``(n, h, w)`` pixels, uint8 (divided by 255) or float in
     [0, 1]. Output of ``transform``: float32 ``(n, D)``, rows of unit length. Fitted
     attributes: ``module_`` (encoder and head, on the CPU), ``loss_curve_``,
-    ``n_features_in_`` (pixels per image), ``image_shape_``.
+    ``n_features_in_`` (pixels per image), ``image_shape_``. Deskewed images come from
+    a stage in front of it (``make_features("deskew+clr")``: a Pipeline of
+    :class:`~pixelmeans.features.Deskew` and this).
     """
 
     def __init__(self, n_components: int = 128, hidden=(1024, 512), projection_dim: int = 64,
                  epochs: int = 15, batch_size: int = 512, lr: float = 2e-3, temperature: float = 0.2,
                  scale=(0.8, 1.15), rotation: float = 12.0, translate: float = 0.2, flip: bool = False,
-                 erase: float = 0.3, dim: float = 0.7, gamma: float = 1.0, image_shape=None, deskew: bool = False,
-                 hog: bool = False, arch: str = "mlp", device: str = "auto", random_state: int = 0, n_threads=None,
+                 erase: float = 0.3, dim: float = 0.7, gamma: float = 1.0, image_shape=None, hog: bool = False,
+                 arch: str = "mlp", device: str = "auto", random_state: int = 0, n_threads=None,
                  verbose=None):
         self.n_components = n_components
         self.hidden = hidden
@@ -188,7 +190,6 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
         self.dim = dim
         self.gamma = gamma
         self.image_shape = image_shape
-        self.deskew = deskew
         self.hog = hog
         self.arch = arch
         self.device = device
@@ -227,6 +228,9 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
             return images.contiguous(memory_format=torch.channels_last)
         if not self.hog:
             return images.reshape(images.shape[0], -1)
+        # hog is an option of this class, not a HOG stage in front of it: the moves are
+        # made on the images inside the training loop, and the encoder reads the
+        # descriptors of each moved view
         from pixelmeans.features.hog import hog
 
         return torch.from_numpy(hog(images[:, 0].cpu().numpy()))
@@ -237,7 +241,7 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
         from tqdm.auto import tqdm
 
         input_shape = np.shape(X)[1:] if np.ndim(X) == 3 else None
-        pixels = pixel_matrix(X, deskew=self.deskew, image_shape=self.image_shape)
+        pixels = as_pixel_matrix(X)
         n, d = pixels.shape
         h, w = self._check_params(d, input_shape)
         if n < 2:
@@ -290,7 +294,7 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
         """Features of pixels ``(n, d)`` or ``(n, h, w)``: float32 ``(n, D)``, unit rows."""
         torch = require_torch("clr features")
         check_is_fitted(self, "module_")
-        pixels = pixel_matrix(X, deskew=self.deskew, image_shape=self.image_shape)
+        pixels = as_pixel_matrix(X)
         check_n_features(self, pixels)
         device = resolve_device(torch, self.device, "clr")
         net = self.module_["encoder"]
