@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
 from pixelmeans.features._base import as_pixel_matrix, check_n_features
-from pixelmeans.features._shape import image_shape_of
+from pixelmeans.features._shape import image_shape_of, saved_image_shape
 
 
 @njit(cache=True)
@@ -179,7 +179,4 @@ class Deskew(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 "image_shape_": np.asarray(self.image_shape_, dtype=np.int64)}
 
     def _set_state(self, state: dict) -> None:
-        shape = tuple(int(v) for v in np.asarray(state["image_shape_"]).ravel())
-        d = int(state["n_features_in_"])
-        self.image_shape_ = image_shape_of(d, shape, who="saved deskew")
-        self.n_features_in_ = d
+        self.image_shape_, self.n_features_in_ = saved_image_shape(state, self.image_shape, who="saved deskew")

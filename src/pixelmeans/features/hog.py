@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
 from pixelmeans.features._base import as_pixel_matrix, check_n_features
-from pixelmeans.features._shape import image_shape_of
+from pixelmeans.features._shape import image_shape_of, saved_image_shape
 
 CELL, BINS, BLOCK, CLIP = 4, 9, 2, 0.2
 
@@ -222,8 +222,6 @@ class HOG(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 "image_shape_": np.asarray(self.image_shape_, dtype=np.int64)}
 
     def _set_state(self, state: dict) -> None:
-        shape = tuple(int(v) for v in np.asarray(state["image_shape_"]).ravel())
-        d = int(state["n_features_in_"])
-        shape = image_shape_of(d, shape, who="saved hog")
+        shape, d = saved_image_shape(state, self.image_shape, who="saved hog")
         self._check_size(shape)
         self.image_shape_, self.n_features_in_ = shape, d
