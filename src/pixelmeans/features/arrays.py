@@ -92,6 +92,15 @@ def decoded_centroids(transformer, X, labels, n_clusters: int | None = None) -> 
     so this is the decoded centroid; for ``ae+umap`` it is the decoded mean code of the
     members. ``X``: ``(N, d)``/``(N, h, w)`` pixels; ``labels``: ``(N,)`` int cluster
     ids in ``0..k-1``. Returns float32 ``(k, d)`` in [0, 1]; rows of empty clusters are NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pixelmeans.features import AutoencoderFeatures
+    >>> X = np.random.default_rng(0).integers(0, 256, (64, 8, 8), dtype=np.uint8)
+    >>> ae = AutoencoderFeatures(n_components=2, hidden=(16,), epochs=1, device="cpu", verbose=False).fit(X)
+    >>> decoded_centroids(ae, X, np.arange(64) % 3).shape
+    (3, 64)
     """
     prepare, ae = _autoencoder_of(transformer)
     labels = np.asarray(labels)
@@ -116,6 +125,14 @@ def embedding_2d(Z, random_state=0, method: str = "auto", n_neighbors: int = 15,
     and D > 2, else PCA). ``Z`` with D == 2 is returned as float32 unchanged; D == 1 gets
     a zero second column. For large n, subsample before calling: UMAP on 70k points
     takes a minute or two on two cores.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Z = np.random.default_rng(0).normal(size=(50, 8))
+    >>> xy = embedding_2d(Z, method="pca")
+    >>> xy.shape, xy.dtype
+    ((50, 2), dtype('float32'))
     """
     Z = check_features(Z, name="Z")
     n, D = Z.shape

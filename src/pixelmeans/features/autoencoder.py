@@ -7,7 +7,6 @@ the ``[deep]`` extra; asking for one then raises MissingDependencyError with the
 from __future__ import annotations
 
 import math
-import sys
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -18,7 +17,7 @@ from pixelmeans.features._base import as_pixel_matrix, check_features, check_n_f
 from pixelmeans.features._shape import image_shape_of
 from pixelmeans.features._deps import require_torch
 from pixelmeans.features._torch import (as_tensor, load_module, module_state, resolve_device, saved_weights,
-                                        seed_of, to_float, torch_context, warp)
+                                        seed_of, to_float, torch_context, train, warp)
 
 _DEFAULT_HIDDEN = {"mlp": (500, 500, 2000), "conv": (32, 64, 128)}
 
@@ -159,6 +158,17 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
     of it (``make_features("deskew+autoencoder")``: a Pipeline of
     :class:`~pixelmeans.features.Deskew` and this). Fed descriptors, it reconstructs
     descriptors, so ``decode`` gives descriptors and there are no decoded centroids.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).integers(0, 256, (64, 8, 8), dtype=np.uint8)
+    >>> ae = AutoencoderFeatures(n_components=2, hidden=(16,), epochs=2, device="cpu", verbose=False)
+    >>> codes = ae.fit_transform(X)
+    >>> codes.shape, codes.dtype, len(ae.loss_curve_)
+    ((64, 2), dtype('float32'), 2)
+    >>> ae.decode(codes[:1]).shape
+    (1, 64)
     """
 
     def __init__(
@@ -222,10 +232,12 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         rotation = 10.0 if self.rotation is None else float(self.rotation)
         return shift, rotation
 
-    def _show_progress(self) -> bool | None:
-        if self.verbose is None:
-            return None  # tqdm: disable when not a terminal
-        return not self.verbose
+    def _schedule(self, torch, optimizer, total_steps: int):
+        """Cosine decay of the learning rate from ``lr`` to 0 over the training, or none."""
+        if self.schedule == "constant":
+            return None
+        return torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: 0.5 * (1.0 + math.cos(math.pi * min(step, total_steps) / total_steps)))
 
     # ------------------------------------------------------------------ API
     def fit(self, X, y=None):
@@ -243,8 +255,6 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
 
     def _fit_pixels(self, X, input_shape):
         torch = require_torch("autoencoder features")
-        from tqdm.auto import tqdm
-
         n, d = X.shape
         hidden, shape = self._check_params(d, input_shape)
         device = resolve_device(torch, self.device, "autoencoder")
@@ -254,42 +264,20 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
             data = as_tensor(torch, X if X.dtype == np.uint8 else X.astype(np.float32, copy=False)).to(device)
             gen = torch.Generator(device="cpu").manual_seed(seed)
             noise_gen = torch.Generator(device=device).manual_seed(seed + 1)
-            opt = torch.optim.Adam(module.parameters(), lr=float(self.lr))
-            bs = int(self.batch_size)
-            total_steps = max(1, int(self.epochs) * math.ceil(n / bs))
-            if self.schedule == "cosine":
-                sched = torch.optim.lr_scheduler.LambdaLR(
-                    opt, lambda step: 0.5 * (1.0 + math.cos(math.pi * min(step, total_steps) / total_steps)))
-            else:
-                sched = None
             shift, rotation = self._augmentation()
-            augment = bool(shift or rotation)
-            losses = []
-            bar = tqdm(range(int(self.epochs)), desc="autoencoder", unit="epoch",
-                       disable=self._show_progress(), file=sys.stderr, leave=False)
-            module.train()
-            for _ in bar:
-                perm = torch.randperm(n, generator=gen).to(device)
-                total = torch.zeros((), device=device)
-                for start in range(0, n, bs):
-                    xb = to_float(torch, data[perm[start:start + bs]])
-                    if augment:
-                        xb = _augment(torch, xb, shape, shift, rotation, noise_gen)
-                    inp = xb
-                    if self.noise:
-                        inp = xb + float(self.noise) * torch.randn(xb.shape, generator=noise_gen, device=device)
-                    out = module["decoder"](module["encoder"](inp))
-                    loss = torch.nn.functional.mse_loss(out, xb)
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    opt.step()
-                    if sched is not None:
-                        sched.step()
-                    total += loss.detach() * xb.shape[0]
-                losses.append(float(total) / n)
-                bar.set_postfix(loss=f"{losses[-1]:.5f}")
-            bar.close()
-            module.eval()
+            noise = float(self.noise)
+
+            def batch_loss(idx):
+                xb = to_float(torch, data[idx.to(device)])
+                if shift or rotation:
+                    xb = _augment(torch, xb, shape, shift, rotation, noise_gen)
+                inp = xb + noise * torch.randn(xb.shape, generator=noise_gen, device=device) if noise else xb
+                return torch.nn.functional.mse_loss(module["decoder"](module["encoder"](inp)), xb), xb.shape[0]
+
+            losses = train(torch, module, batch_loss, n=n, batch_size=self.batch_size, epochs=self.epochs,
+                           optimizer=torch.optim.Adam(module.parameters(), lr=float(self.lr)),
+                           schedule=lambda opt, total: self._schedule(torch, opt, total), gen=gen, whole_batches=False, desc="autoencoder",
+                           verbose=self.verbose)
             self.module_ = module.to("cpu")
         self.loss_curve_ = losses
         self.n_features_in_ = d

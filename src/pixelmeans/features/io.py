@@ -267,6 +267,19 @@ def load_features(path: str | os.PathLike):
     file is missing, is not a pixelmeans features file, was written by an older format,
     or does not hold a consistent transformer; MissingDependencyError when it needs the
     ``[deep]`` extra that is not installed.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from pixelmeans.features import make_features, save_features
+    >>> X = np.random.default_rng(0).integers(0, 256, (30, 28, 28), dtype=np.uint8)
+    >>> t = make_features("deskew+pca:3").fit(X)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     save_features(t, os.path.join(tmp, "pca.pmfeat"))
+    ...     same = load_features(os.path.join(tmp, "pca.pmfeat"))
+    >>> bool((same.transform(X) == t.transform(X)).all())
+    True
     """
     try:
         zf = zipfile.ZipFile(path)

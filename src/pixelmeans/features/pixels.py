@@ -20,8 +20,9 @@ class PixelFeatures(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> PixelFeatures().fit_transform(np.array([[0, 51, 255]], np.uint8))
-    array([[0. , 0.2, 1. ]], dtype=float32)
+    >>> PixelFeatures().fit_transform(np.array([[0, 255], [255, 0]], np.uint8))
+    array([[0., 1.],
+           [1., 0.]], dtype=float32)
     """
 
     def fit(self, X, y=None):
