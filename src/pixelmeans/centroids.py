@@ -233,9 +233,9 @@ def has_pixel_units(transformer) -> bool:
     Only then do pixel units (0..255) mean anything for centroids; histograms of
     oriented gradients and learned features have units of their own.
     """
-    from pixelmeans.features.pixels import PixelFeatures
+    from pixelmeans.features.pixels import has_pixel_units as pixel_units
 
-    return isinstance(transformer, PixelFeatures) and not transformer.hog
+    return pixel_units(transformer)
 
 
 def read_init_file(path, *, n_clusters: int, n_features: int, pixel_features: bool,

@@ -60,9 +60,9 @@ def member_means(images_flat, labels, n_clusters):
 
 
 def _is_pixels(transformer) -> bool:
-    from pixelmeans.features.pixels import PixelFeatures
+    from pixelmeans.features.pixels import has_pixel_units
 
-    return isinstance(transformer, PixelFeatures)
+    return has_pixel_units(transformer)
 
 
 def centroid_pictures(model, transformer, flat_train, labels, k_out):

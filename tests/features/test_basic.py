@@ -28,7 +28,7 @@ def test_pca(tiny):
     np.testing.assert_allclose(f.transform(tiny), Z, atol=1e-4)
     np.testing.assert_allclose(f.transform(tiny.astype(np.float32) / 255), Z, atol=1e-4)
     assert f.inverse_transform(Z).shape == (400, 784)
-    assert f.get_params() == {"n_components": 8, "whiten": False, "random_state": 0, "deskew": False, "hog": False}
+    assert f.get_params() == {"n_components": 8, "whiten": False, "random_state": 0}
     with pytest.raises(InputError):
         PCAFeatures(0).fit(tiny)
 

@@ -160,20 +160,20 @@ def test_augmentation_takes_the_shape_of_3d_input(tiny, tmp_path):
 def test_autoencoder_of_hog_descriptors(tiny, tmp_path):
     from pixelmeans.features.hog import hog
 
-    ae = AutoencoderFeatures(n_components=3, hog=True, random_state=0, **AE_FAST).fit(tiny)
-    assert ae._augmentation() == (0, 0.0)  # descriptors are not images to move
+    ae = make_features("hog+autoencoder:3", random_state=0, **AE_FAST).fit(tiny)
+    assert ae[-1]._augmentation() == (0, 0.0)  # descriptors are not images to move
     Z = ae.transform(tiny.reshape(-1, 28, 28))
-    assert Z.shape == (400, 3) and ae.n_features_in_ == 1296
+    assert Z.shape == (400, 3) and ae[-1].n_features_in_ == 1296
     # the same codes as an autoencoder handed the descriptors themselves
     plain = AutoencoderFeatures(n_components=3, random_state=0, shift=0, rotation=0, **AE_FAST).fit(hog(tiny))
     np.testing.assert_array_equal(plain.transform(hog(tiny)), Z)
-    assert ae.decode(Z[:2]).shape == (2, 1296)
+    assert ae[-1].decode(Z[:2]).shape == (2, 1296)
     save_features(ae, tmp_path / "hog.pmfeat")
     np.testing.assert_array_equal(load_features(tmp_path / "hog.pmfeat").transform(tiny), Z)
     # no images come out of it, so nothing to draw (the run skips those figures)
     for draw in (lambda: reconstructions(ae, tiny), lambda: decoded_centroids(ae, tiny, np.zeros(400, int))):
         with pytest.raises(pixelmeans.InputError, match="hog descriptors"):
             draw()
-    for bad in (dict(arch="conv", hidden=(4, 8, 8)), dict(shift=2)):
+    for bad in (dict(arch="conv", hidden=(4, 8, 8)), dict(shift=2), dict(ae_rotation=5.0)):
         with pytest.raises(pixelmeans.InputError, match="not images"):
-            AutoencoderFeatures(hog=True, epochs=1, verbose=False, **bad).fit(tiny[:50])
+            make_features("hog+ae+umap" if "ae_rotation" in bad else "hog+autoencoder", epochs=1, **bad)

@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.pipeline import Pipeline
 
 from pixelmeans.errors import InputError
-from pixelmeans.features import PCAFeatures, PixelFeatures, make_features
+from pixelmeans.features import AEUMAP, Deskew, PCAFeatures, PixelFeatures, make_features
 from pixelmeans.features.deskew import deskew
 
 
@@ -89,14 +90,17 @@ def test_non_square_flat_images_need_their_shape():
 
 def test_deskew_prefix_on_specs(tiny):
     t = make_features("deskew+pixels")
-    assert isinstance(t, PixelFeatures) and t.deskew
+    assert isinstance(t, Pipeline) and [type(s) for _, s in t.steps] == [Deskew, PixelFeatures]
     assert_allclose(t.fit_transform(tiny), deskew(tiny).astype(np.float32) / 255, atol=1e-7)
     p = make_features("deskew+pca:5")
-    assert isinstance(p, PCAFeatures) and p.deskew and p.n_components == 5
+    assert type(p[-1]) is PCAFeatures and p[-1].n_components == 5
     assert_allclose(p.fit(tiny).transform(tiny),
                     PCAFeatures(5).fit(deskew(tiny)).transform(deskew(tiny)), atol=1e-5)
     ae = make_features("deskew+ae+umap")
-    assert ae.autoencoder.deskew and not ae.umap.deskew  # UMAP reads codes, not pixels
+    assert type(ae[0]) is Deskew and type(ae[-1]) is AEUMAP  # UMAP reads codes, not pixels
+    # deskewed images are already centred and upright: the autoencoder does not move them
+    assert ae[-1].autoencoder._augmentation() == (0, 0.0)
+    assert make_features("deskew+autoencoder", shift=2)[-1]._augmentation() == (2, 0.0)
     for bad in ("deskew+", "deskew+foo", "deskew+deskew+pixels"):
         with pytest.raises(InputError, match="unknown"):
             make_features(bad)
@@ -110,7 +114,7 @@ def test_a_saved_deskewing_embedding_deskews_when_reloaded(tmp_path, tiny):
     t = make_features("deskew+pca:5").fit(tiny)
     save_features(t, tmp_path / "d.pmfeat")
     u = load_features(tmp_path / "d.pmfeat")
-    assert u.deskew
+    assert isinstance(u, Pipeline) and type(u[0]) is Deskew
     assert_array_equal(u.transform(tiny), t.transform(tiny))
 
 
@@ -118,22 +122,19 @@ def test_autoencoder_augments_raw_images_but_not_deskewed_ones():
     from pixelmeans.features import AutoencoderFeatures
 
     assert AutoencoderFeatures()._augmentation() == (3, 10.0)
-    assert AutoencoderFeatures(deskew=True)._augmentation() == (0, 0.0)
-    assert AutoencoderFeatures(deskew=True, shift=2)._augmentation() == (2, 0.0)
     assert AutoencoderFeatures(rotation=0)._augmentation() == (3, 0.0)
 
 
 @pytest.mark.parametrize("shape", ["flat", "images"])
 def test_autoencoder_fit_transform_is_fit_then_transform(tiny, shape):
-    # fit_transform prepares (deskews) the pixels once for both steps: same codes.
+    # fit_transform deskews the pixels once for both steps: same codes.
     pytest.importorskip("torch")
     from sklearn.base import clone
 
     from pixelmeans.features import AutoencoderFeatures
 
     X = tiny if shape == "flat" else tiny.reshape(-1, 28, 28)
-    ae = AutoencoderFeatures(n_components=4, hidden=(32,), epochs=1, deskew=True,
-                             random_state=0, verbose=False)
+    ae = make_features("deskew+autoencoder:4", hidden=(32,), epochs=1, random_state=0, verbose=False)
     codes = clone(ae).fit_transform(X)
     assert_array_equal(codes, clone(ae).fit(X).transform(X))
     assert codes.shape == (len(X), 4) and codes.dtype == np.float32

@@ -3,7 +3,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from pixelmeans.errors import InputError
-from pixelmeans.features import AEUMAP, PCAFeatures, PixelFeatures, make_features
+from pixelmeans.features import AEUMAP, HOG, Deskew, PCAFeatures, PixelFeatures, make_features
 from pixelmeans.features.hog import hog, hog_size
 
 
@@ -102,14 +102,12 @@ def test_bad_input(bad, match):
 
 def test_spec_prefixes(tiny):
     t = make_features("deskew+hog+ae+umap", epochs=1)
-    assert isinstance(t, AEUMAP)
-    assert t.autoencoder.deskew and t.autoencoder.hog
-    assert not t.umap.deskew and not t.umap.hog  # the UMAP stage reads codes
+    assert [type(s) for _, s in t.steps] == [Deskew, HOG, AEUMAP]  # the UMAP stage reads codes
     p = make_features("hog+pca:5")
-    assert type(p) is PCAFeatures and p.hog and not p.deskew and p.n_components == 5
+    assert [type(s) for _, s in p.steps] == [HOG, PCAFeatures] and p[-1].n_components == 5
     assert p.fit_transform(tiny).shape == (400, 5)
     f = make_features("hog+pixels")
-    assert type(f) is PixelFeatures and f.fit(tiny).n_features_in_ == 1296
+    assert [type(s) for _, s in f.steps] == [HOG, PixelFeatures] and f.fit(tiny)[-1].n_features_in_ == 1296
     assert_array_equal(f.transform(tiny), hog(tiny))
     for bad in ("hog+deskew+pixels", "hog+hog+pixels", "hog+", "hog+foo"):
         with pytest.raises(InputError):

@@ -40,7 +40,7 @@ def test_ae_umap_routing():
 def test_clr_umap_routing():
     t = make_features("hog+clr+umap:4", epochs=2, random_state=7, n_neighbors=25, clr_n_components=32,
                       umap_min_dist=0.1)
-    assert isinstance(t.autoencoder, ContrastiveFeatures) and t.autoencoder.hog and not t.umap.hog
+    assert isinstance(t.autoencoder, ContrastiveFeatures) and t.autoencoder.hog and "hog" not in t.umap.get_params()
     assert t.umap.n_components == 4 and t.umap.n_neighbors == 25 and t.umap.min_dist == 0.1
     assert t.autoencoder.n_components == 32 and t.autoencoder.epochs == 2
     assert t.autoencoder.random_state == 7 and t.umap.random_state == 7

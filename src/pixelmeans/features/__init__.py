@@ -7,8 +7,10 @@ float32 ``(n, D)``; they go in a ``sklearn.pipeline.Pipeline`` in front of KMean
 The autoencoder and UMAP need the ``[deep]`` extra (``pip install 'pixelmeans[deep]'``);
 without it, ``pixels`` and ``pca`` work and the others raise MissingDependencyError.
 
-- ``make_features(spec, **kw)``: ``pixels | pca[:D] | autoencoder[:D] | umap[:D] |
-  ae+umap[:D] | clr[:D] | clr+umap[:D] | path/to/saved`` → a transformer (the CLI's ``--features``).
+- ``make_features(spec, **kw)``: ``[deskew+][hog+](pixels | pca[:D] | autoencoder[:D] |
+  umap[:D] | ae+umap[:D] | clr[:D] | clr+umap[:D]) | path/to/saved`` → a transformer (the
+  CLI's ``--features``); the prefixes put ``Deskew`` and ``HOG`` stages in front of it,
+  in a ``sklearn.pipeline.Pipeline``.
 - ``save_features(transformer, path)`` / ``load_features(path)``.
 - ``reconstructions``, ``decoded_centroids``, ``embedding_2d``: arrays for the plots.
 """
@@ -17,6 +19,8 @@ from pixelmeans.features.aeumap import AEUMAP
 from pixelmeans.features.arrays import decoded_centroids, embedding_2d, reconstructions
 from pixelmeans.features.autoencoder import AutoencoderFeatures
 from pixelmeans.features.contrastive import ContrastiveFeatures
+from pixelmeans.features.deskew import Deskew
+from pixelmeans.features.hog import HOG
 from pixelmeans.features.io import load_features, save_features
 from pixelmeans.features.pca import PCAFeatures
 from pixelmeans.features.pixels import PixelFeatures
@@ -28,7 +32,9 @@ __all__ = [
     "AEUMAP",
     "AutoencoderFeatures",
     "ContrastiveFeatures",
+    "Deskew",
     "FrozenFeatures",
+    "HOG",
     "PCAFeatures",
     "PixelFeatures",
     "SPEC_HELP",

@@ -30,26 +30,6 @@ def as_pixel_matrix(X, *, name: str = "X") -> np.ndarray:
     return X
 
 
-def pixel_matrix(X, *, deskew: bool = False, hog: bool = False, image_shape=None, name: str = "X") -> np.ndarray:
-    """:func:`as_pixel_matrix`, the images deskewed first when ``deskew`` (see
-    :mod:`pixelmeans.features.deskew`; uint8 stays uint8), then replaced by their
-    histograms of oriented gradients when ``hog`` (float32 in [0, 1], see
-    :mod:`pixelmeans.features.hog`)."""
-    X = np.asarray(X)
-    flat = as_pixel_matrix(X, name=name)
-    # both work out (h, w) themselves: the given one, else square
-    shape = image_shape if image_shape is not None else (X.shape[1:] if X.ndim == 3 else None)
-    if deskew:
-        from pixelmeans.features.deskew import deskew as deskew_images
-
-        flat = deskew_images(flat, shape)
-    if hog:
-        from pixelmeans.features.hog import hog as hog_descriptors
-
-        flat = hog_descriptors(flat, shape)
-    return flat
-
-
 def to_unit_float32(X) -> np.ndarray:
     """Pixels as float32 ``(n, d)``: uint8 is divided by 255; floats are taken as given.
 

@@ -23,3 +23,14 @@ def image_shape_of(n_pixels: int, image_shape=None, input_shape=None, *, who: st
     if len(shape) != 2 or shape[0] * shape[1] != n_pixels:
         raise InputError(f"{who}: image_shape {shape} does not fit images of {n_pixels} pixels")
     return shape
+
+
+def saved_image_shape(state: dict, image_shape, *, who: str) -> tuple[tuple[int, int], int]:
+    """``((h, w), n_pixels)`` of a saved image stage: its ``image_shape_`` and
+    ``n_features_in_``, checked against each other and against the ``image_shape``
+    parameter when that is set."""
+    shape = tuple(int(v) for v in state["image_shape_"].ravel())
+    d = int(state["n_features_in_"])
+    if image_shape is not None and tuple(int(s) for s in image_shape) != shape:
+        raise InputError(f"{who}: image_shape {tuple(image_shape)} does not fit the saved {shape}")
+    return image_shape_of(d, shape, who=who), d

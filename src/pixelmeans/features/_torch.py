@@ -1,10 +1,12 @@
 """What the PyTorch encoders share: device choice, a deterministic context, seeds,
-tensors over NumPy arrays, moving images and saving a module's weights. Callers pass
-the ``torch`` module in, so importing this needs no PyTorch."""
+tensors over NumPy arrays, moving images, the training loop and saving a module's
+weights. Callers pass the ``torch`` module in, so importing this needs no PyTorch."""
 
 from __future__ import annotations
 
 import contextlib
+import math
+import sys
 import warnings
 
 import numpy as np
@@ -86,6 +88,60 @@ def warp(torch, img, cos, sin, shift, mirror=None):
                          torch.stack([sx, cos, shift[:, 1]], 1)], 1)
     grid = torch.nn.functional.affine_grid(theta, img.shape, align_corners=False)
     return torch.nn.functional.grid_sample(img, grid, align_corners=False)
+
+
+def train(torch, module, batch_loss, *, n: int, batch_size: int, epochs: int, optimizer, schedule, gen,
+          whole_batches: bool, desc: str, verbose):
+    """Train ``module`` in place; return the mean training loss of every epoch (a list).
+
+    Every epoch shuffles the ``n`` samples with ``gen`` and takes one optimiser step per
+    batch of ``batch_size`` of them: all of them, or whole batches only when
+    ``whole_batches`` (the last, smaller one is then left out).
+
+    Parameters
+    ----------
+    batch_loss : callable
+        ``batch_loss(idx)`` → ``(loss, size)``: the loss (a 0-d tensor to minimise) of the
+        samples whose indices are ``idx`` (int64 CPU tensor), and how many samples it
+        averages over; the model's part of the loop.
+    optimizer : torch.optim.Optimizer
+        Over ``module``'s parameters.
+    schedule : callable
+        ``schedule(optimizer, total_steps)`` → a learning-rate scheduler stepped after
+        every optimiser step, or None for a fixed rate.
+    gen : torch.Generator
+        CPU generator of the shuffles.
+    desc, verbose
+        Progress bar label; True shows it, False hides it, None shows it only when
+        stderr is a terminal.
+    """
+    from tqdm.auto import tqdm
+
+    bs = int(batch_size)
+    steps = n // bs if whole_batches else math.ceil(n / bs)
+    scheduler = schedule(optimizer, max(1, int(epochs) * steps))
+    losses = []
+    bar = tqdm(range(int(epochs)), desc=desc, unit="epoch", file=sys.stderr, leave=False,
+               disable=None if verbose is None else not verbose)
+    module.train()
+    for _ in bar:
+        perm = torch.randperm(n, generator=gen)
+        # summed on the device: reading a loss back every step would wait for a GPU
+        total, count = 0.0, 0
+        for step in range(steps):
+            loss, size = batch_loss(perm[step * bs:(step + 1) * bs])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            total = total + loss.detach() * size
+            count += size
+        losses.append(float(total) / max(count, 1))
+        bar.set_postfix(loss=f"{losses[-1]:.5f}")
+    bar.close()
+    module.eval()
+    return losses
 
 
 def module_state(module) -> dict:

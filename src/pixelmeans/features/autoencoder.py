@@ -7,18 +7,17 @@ the ``[deep]`` extra; asking for one then raises MissingDependencyError with the
 from __future__ import annotations
 
 import math
-import sys
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import check_features, check_n_features, pixel_matrix
+from pixelmeans.features._base import as_pixel_matrix, check_features, check_n_features
 from pixelmeans.features._shape import image_shape_of
 from pixelmeans.features._deps import require_torch
 from pixelmeans.features._torch import (as_tensor, load_module, module_state, resolve_device, saved_weights,
-                                        seed_of, to_float, torch_context, warp)
+                                        seed_of, to_float, torch_context, train, warp)
 
 _DEFAULT_HIDDEN = {"mlp": (500, 500, 2000), "conv": (32, 64, 128)}
 
@@ -132,20 +131,12 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         side, turns of 10 degrees): every image of a batch is moved by up to ``shift``
         pixels and turned by up to ``rotation`` degrees (the moved image is both input
         and target), so that codes of slightly moved digits are close. 0 and 0 turn it
-        off (needed for data that are not images). None: 3 and 10 without ``deskew``,
-        0 and 0 with it (deskewed images are already centred and upright; moving them
-        again would undo that) and with ``hog`` (descriptors are not images).
+        off, as :func:`~pixelmeans.features.make_features` does behind ``deskew+``
+        (deskewed images are already centred and upright; moving them again would undo
+        that) and ``hog+`` (descriptors are not images). None: 3 and 10.
     image_shape : (h, w) or None
-        Needed by ``conv``, augmentation and deskewing when the images are not square
-        and come flattened; default: the ``(h, w)`` of a 3-D input, else square from d.
-    deskew : bool, default False
-        Deskew and centre every image first (:mod:`pixelmeans.features.deskew`), in
-        ``fit`` and ``transform`` alike.
-    hog : bool, default False
-        Encode the images' histograms of oriented gradients
-        (:mod:`pixelmeans.features.hog`, after deskewing) instead of their pixels; the
-        autoencoder then reconstructs descriptors, not images, so ``decode`` gives
-        descriptors and there are no decoded centroids to show. Only with ``mlp``.
+        Needed by ``conv`` and augmentation when the images are not square and come
+        flattened; default: the ``(h, w)`` of a 3-D input, else square from d.
     device : "auto", "cpu", "cuda", ...
         "auto" trains on a GPU when PyTorch sees one, else on the CPU.
     random_state : int, default 0
@@ -162,6 +153,22 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
     (taken as given, normally [0, 1]). Output of ``transform``: float32 ``(n, D)``.
     Fitted attributes: ``module_`` (torch ModuleDict with encoder/decoder, on the CPU),
     ``loss_curve_`` (mean training loss per epoch), ``n_features_in_``, ``image_shape_``.
+
+    Deskewed images or histograms of oriented gradients come from the stages in front
+    of it (``make_features("deskew+autoencoder")``: a Pipeline of
+    :class:`~pixelmeans.features.Deskew` and this). Fed descriptors, it reconstructs
+    descriptors, so ``decode`` gives descriptors and there are no decoded centroids.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).integers(0, 256, (64, 8, 8), dtype=np.uint8)
+    >>> ae = AutoencoderFeatures(n_components=2, hidden=(16,), epochs=2, device="cpu", verbose=False)
+    >>> codes = ae.fit_transform(X)
+    >>> codes.shape, codes.dtype, len(ae.loss_curve_)
+    ((64, 2), dtype('float32'), 2)
+    >>> ae.decode(codes[:1]).shape
+    (1, 64)
     """
 
     def __init__(
@@ -177,8 +184,6 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         shift=None,
         rotation=None,
         image_shape=None,
-        deskew: bool = False,
-        hog: bool = False,
         device: str = "auto",
         random_state: int = 0,
         n_threads=None,
@@ -195,8 +200,6 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         self.shift = shift
         self.rotation = rotation
         self.image_shape = image_shape
-        self.deskew = deskew
-        self.hog = hog
         self.device = device
         self.random_state = random_state
         self.n_threads = n_threads
@@ -215,9 +218,6 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         shift, rotation = self._augmentation()
         if shift < 0 or rotation < 0 or float(self.noise) < 0:
             raise InputError("autoencoder: noise, shift and rotation must be ≥ 0")
-        if self.hog and (self.arch == "conv" or shift or rotation):
-            raise InputError("autoencoder: hog descriptors are not images: use arch='mlp' "
-                             "without shift or rotation")
         hidden = tuple(self.hidden) if self.hidden is not None else _DEFAULT_HIDDEN[self.arch]
         if self.arch == "conv" and len(hidden) != 3:
             raise InputError(f"autoencoder: conv needs three channel counts, got {hidden}")
@@ -228,15 +228,16 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
 
     def _augmentation(self) -> tuple[int, float]:
         """``(shift, rotation)`` with the defaults of ``None`` filled in."""
-        moved = not (self.deskew or self.hog)
-        shift = (3 if moved else 0) if self.shift is None else int(self.shift)
-        rotation = (10.0 if moved else 0.0) if self.rotation is None else float(self.rotation)
+        shift = 3 if self.shift is None else int(self.shift)
+        rotation = 10.0 if self.rotation is None else float(self.rotation)
         return shift, rotation
 
-    def _show_progress(self) -> bool | None:
-        if self.verbose is None:
-            return None  # tqdm: disable when not a terminal
-        return not self.verbose
+    def _schedule(self, torch, optimizer, total_steps: int):
+        """Cosine decay of the learning rate from ``lr`` to 0 over the training, or none."""
+        if self.schedule == "constant":
+            return None
+        return torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: 0.5 * (1.0 + math.cos(math.pi * min(step, total_steps) / total_steps)))
 
     # ------------------------------------------------------------------ API
     def fit(self, X, y=None):
@@ -244,19 +245,16 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         return self._fit_pixels(*self._pixels(X))
 
     def fit_transform(self, X, y=None) -> np.ndarray:
-        """Train on ``X`` and return its codes, float32 ``(n, D)``; the pixels are
-        prepared (deskewed) once for both."""
+        """Train on ``X`` and return its codes, float32 ``(n, D)``."""
         X, input_shape = self._pixels(X)
         return self._fit_pixels(X, input_shape)._encode(X)
 
     def _pixels(self, X):
         input_shape = np.shape(X)[1:] if np.ndim(X) == 3 else None
-        return pixel_matrix(X, deskew=self.deskew, hog=self.hog, image_shape=self.image_shape), input_shape
+        return as_pixel_matrix(X), input_shape
 
     def _fit_pixels(self, X, input_shape):
         torch = require_torch("autoencoder features")
-        from tqdm.auto import tqdm
-
         n, d = X.shape
         hidden, shape = self._check_params(d, input_shape)
         device = resolve_device(torch, self.device, "autoencoder")
@@ -266,42 +264,20 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
             data = as_tensor(torch, X if X.dtype == np.uint8 else X.astype(np.float32, copy=False)).to(device)
             gen = torch.Generator(device="cpu").manual_seed(seed)
             noise_gen = torch.Generator(device=device).manual_seed(seed + 1)
-            opt = torch.optim.Adam(module.parameters(), lr=float(self.lr))
-            bs = int(self.batch_size)
-            total_steps = max(1, int(self.epochs) * math.ceil(n / bs))
-            if self.schedule == "cosine":
-                sched = torch.optim.lr_scheduler.LambdaLR(
-                    opt, lambda step: 0.5 * (1.0 + math.cos(math.pi * min(step, total_steps) / total_steps)))
-            else:
-                sched = None
             shift, rotation = self._augmentation()
-            augment = bool(shift or rotation)
-            losses = []
-            bar = tqdm(range(int(self.epochs)), desc="autoencoder", unit="epoch",
-                       disable=self._show_progress(), file=sys.stderr, leave=False)
-            module.train()
-            for _ in bar:
-                perm = torch.randperm(n, generator=gen).to(device)
-                total = torch.zeros((), device=device)
-                for start in range(0, n, bs):
-                    xb = to_float(torch, data[perm[start:start + bs]])
-                    if augment:
-                        xb = _augment(torch, xb, shape, shift, rotation, noise_gen)
-                    inp = xb
-                    if self.noise:
-                        inp = xb + float(self.noise) * torch.randn(xb.shape, generator=noise_gen, device=device)
-                    out = module["decoder"](module["encoder"](inp))
-                    loss = torch.nn.functional.mse_loss(out, xb)
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    opt.step()
-                    if sched is not None:
-                        sched.step()
-                    total += loss.detach() * xb.shape[0]
-                losses.append(float(total) / n)
-                bar.set_postfix(loss=f"{losses[-1]:.5f}")
-            bar.close()
-            module.eval()
+            noise = float(self.noise)
+
+            def batch_loss(idx):
+                xb = to_float(torch, data[idx.to(device)])
+                if shift or rotation:
+                    xb = _augment(torch, xb, shape, shift, rotation, noise_gen)
+                inp = xb + noise * torch.randn(xb.shape, generator=noise_gen, device=device) if noise else xb
+                return torch.nn.functional.mse_loss(module["decoder"](module["encoder"](inp)), xb), xb.shape[0]
+
+            losses = train(torch, module, batch_loss, n=n, batch_size=self.batch_size, epochs=self.epochs,
+                           optimizer=torch.optim.Adam(module.parameters(), lr=float(self.lr)),
+                           schedule=lambda opt, total: self._schedule(torch, opt, total), gen=gen, whole_batches=False, desc="autoencoder",
+                           verbose=self.verbose)
             self.module_ = module.to("cpu")
         self.loss_curve_ = losses
         self.n_features_in_ = d
@@ -328,7 +304,7 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Encode pixels ``(n, d)`` (uint8 or float) → float32 codes ``(n, D)``."""
-        X = pixel_matrix(X, deskew=self.deskew, hog=self.hog, image_shape=self.image_shape)
+        X = as_pixel_matrix(X)
         check_n_features(self, X)
         return self._encode(X)
 
@@ -340,8 +316,8 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
     def decode(self, codes) -> np.ndarray:
         """Decode codes ``(n, D)`` → float32 pixels ``(n, d)`` clipped to [0, 1].
 
-        Useful to show a k-means centroid in code space as an image. With ``hog``, the
-        output is descriptors (same range), not pixels.
+        Useful to show a k-means centroid in code space as an image. An autoencoder of
+        descriptors gives descriptors (same range), not pixels.
         """
         codes = check_features(codes, name="codes")
         if codes.shape[1] != int(self.n_components):

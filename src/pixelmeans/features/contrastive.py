@@ -18,18 +18,17 @@ always made on the images. PyTorch is imported only when the encoder is built.
 from __future__ import annotations
 
 import math
-import sys
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import check_n_features, pixel_matrix
+from pixelmeans.features._base import as_pixel_matrix, check_n_features
 from pixelmeans.features._shape import image_shape_of
 from pixelmeans.features._deps import require_torch
 from pixelmeans.features._torch import (as_tensor, load_module, module_state, resolve_device, saved_weights,
-                                        seed_of, to_float, torch_context, warp)
+                                        seed_of, to_float, torch_context, train, warp)
 
 
 def _build_module(torch, d: int, hidden, n_components: int, projection_dim: int, arch: str = "mlp", image_shape=None):
@@ -138,11 +137,11 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
         outline.
     image_shape : (h, w) or None
         The images' shape when they come flattened and are not square.
-    deskew : bool, default False
-        Deskew and centre every image first (:mod:`pixelmeans.features.deskew`).
     hog : bool, default False
         Feed the encoder the (moved) images' histograms of oriented gradients
-        (:mod:`pixelmeans.features.hog`) instead of their pixels.
+        (:mod:`pixelmeans.features.hog`) instead of their pixels. Unlike the other
+        features this cannot be a :class:`~pixelmeans.features.HOG` stage in front: the
+        descriptors are taken inside the training loop, of each randomly moved view.
     arch : {"mlp", "conv"}, default "mlp"
         "mlp": the hidden layers read the pixels (or descriptors) as one vector. "conv":
         two 3 x 3 convolutions (16 and 32 channels, each followed by BatchNorm, ReLU and
@@ -164,14 +163,26 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
     Input ``X``: ``(n, d)`` or ``(n, h, w)`` pixels, uint8 (divided by 255) or float in
     [0, 1]. Output of ``transform``: float32 ``(n, D)``, rows of unit length. Fitted
     attributes: ``module_`` (encoder and head, on the CPU), ``loss_curve_``,
-    ``n_features_in_`` (pixels per image), ``image_shape_``.
+    ``n_features_in_`` (pixels per image), ``image_shape_``. Deskewed images come from
+    a stage in front of it (``make_features("deskew+clr")``: a Pipeline of
+    :class:`~pixelmeans.features.Deskew` and this).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).integers(0, 256, (64, 16, 16), dtype=np.uint8)
+    >>> clr = ContrastiveFeatures(n_components=8, hidden=(32,), epochs=1, batch_size=32, device="cpu",
+    ...                           verbose=False)
+    >>> Z = clr.fit_transform(X)
+    >>> Z.shape, bool(np.allclose(np.linalg.norm(Z, axis=1), 1, atol=1e-5))
+    ((64, 8), True)
     """
 
     def __init__(self, n_components: int = 128, hidden=(1024, 512), projection_dim: int = 64,
                  epochs: int = 15, batch_size: int = 512, lr: float = 2e-3, temperature: float = 0.2,
                  scale=(0.8, 1.15), rotation: float = 12.0, translate: float = 0.2, flip: bool = False,
-                 erase: float = 0.3, dim: float = 0.7, gamma: float = 1.0, image_shape=None, deskew: bool = False,
-                 hog: bool = False, arch: str = "mlp", device: str = "auto", random_state: int = 0, n_threads=None,
+                 erase: float = 0.3, dim: float = 0.7, gamma: float = 1.0, image_shape=None, hog: bool = False,
+                 arch: str = "mlp", device: str = "auto", random_state: int = 0, n_threads=None,
                  verbose=None):
         self.n_components = n_components
         self.hidden = hidden
@@ -188,7 +199,6 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
         self.dim = dim
         self.gamma = gamma
         self.image_shape = image_shape
-        self.deskew = deskew
         self.hog = hog
         self.arch = arch
         self.device = device
@@ -227,6 +237,9 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
             return images.contiguous(memory_format=torch.channels_last)
         if not self.hog:
             return images.reshape(images.shape[0], -1)
+        # hog is an option of this class, not a HOG stage in front of it: the moves are
+        # made on the images inside the training loop, and the encoder reads the
+        # descriptors of each moved view
         from pixelmeans.features.hog import hog
 
         return torch.from_numpy(hog(images[:, 0].cpu().numpy()))
@@ -234,10 +247,8 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Train the encoder on ``X`` (n, d) or (n, h, w); ``y`` is ignored. Returns self."""
         torch = require_torch("clr features")
-        from tqdm.auto import tqdm
-
         input_shape = np.shape(X)[1:] if np.ndim(X) == 3 else None
-        pixels = pixel_matrix(X, deskew=self.deskew, image_shape=self.image_shape)
+        pixels = as_pixel_matrix(X)
         n, d = pixels.shape
         h, w = self._check_params(d, input_shape)
         if n < 2:
@@ -254,32 +265,19 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
             module = _build_module(torch, d_in, self.hidden, self.n_components, self.projection_dim,
                                    self.arch, (h, w)).to(device)
             gen = torch.Generator().manual_seed(seed)
-            opt = torch.optim.Adam(module.parameters(), lr=float(self.lr), weight_decay=1e-6)
-            steps_per_epoch = n // bs  # whole batches only: BatchNorm and the loss want full ones
-            total = max(1, int(self.epochs) * steps_per_epoch)
-            sched = torch.optim.lr_scheduler.OneCycleLR(opt, float(self.lr), total_steps=total, pct_start=0.1)
-            losses = []
-            bar = tqdm(range(int(self.epochs)), desc="clr", unit="epoch", file=sys.stderr, leave=False,
-                       disable=None if self.verbose is None else not self.verbose)
-            module.train()
-            for _ in bar:
-                perm = torch.randperm(n, generator=gen)
-                running = 0.0
-                for step in range(steps_per_epoch):
-                    batch = images[perm[step * bs:(step + 1) * bs]]
-                    batch = to_float(torch, batch)
-                    views = [self._describe(torch, _move(torch, batch, gen, **moves)).to(device) for _ in range(2)]
-                    z1, z2 = (module["head"](module["encoder"](v)) for v in views)
-                    loss = _nt_xent(torch, z1, z2, float(self.temperature))
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    opt.step()
-                    sched.step()
-                    running += float(loss.detach())
-                losses.append(running / max(steps_per_epoch, 1))
-                bar.set_postfix(loss=f"{losses[-1]:.4f}")
-            bar.close()
-            module.eval()
+
+            def batch_loss(idx):
+                batch = to_float(torch, images[idx])
+                views = [self._describe(torch, _move(torch, batch, gen, **moves)).to(device) for _ in range(2)]
+                z1, z2 = (module["head"](module["encoder"](v)) for v in views)
+                return _nt_xent(torch, z1, z2, float(self.temperature)), 1
+
+            # whole batches only: BatchNorm and the loss want full ones
+            losses = train(torch, module, batch_loss, n=n, batch_size=bs, epochs=self.epochs,
+                           optimizer=torch.optim.Adam(module.parameters(), lr=float(self.lr), weight_decay=1e-6),
+                           schedule=lambda opt, total: torch.optim.lr_scheduler.OneCycleLR(
+                               opt, float(self.lr), total_steps=total, pct_start=0.1),
+                           gen=gen, whole_batches=True, desc="clr", verbose=self.verbose)
             self.module_ = module.to("cpu")
         self.loss_curve_ = losses
         self.n_features_in_ = d
@@ -290,7 +288,7 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
         """Features of pixels ``(n, d)`` or ``(n, h, w)``: float32 ``(n, D)``, unit rows."""
         torch = require_torch("clr features")
         check_is_fitted(self, "module_")
-        pixels = pixel_matrix(X, deskew=self.deskew, image_shape=self.image_shape)
+        pixels = as_pixel_matrix(X)
         check_n_features(self, pixels)
         device = resolve_device(torch, self.device, "clr")
         net = self.module_["encoder"]

@@ -15,9 +15,12 @@ import math
 
 import numpy as np
 from numba import njit, prange
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._shape import image_shape_of
+from pixelmeans.features._base import as_pixel_matrix, check_n_features
+from pixelmeans.features._shape import image_shape_of, saved_image_shape
 
 
 @njit(cache=True)
@@ -98,6 +101,18 @@ def deskew(X, image_shape=None) -> np.ndarray:
     ndarray of the shape of ``X``
         uint8 (rounded) for uint8 input, float32 otherwise. Bilinear resampling,
         zero outside the image; blank images are returned unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> slanted = np.zeros((1, 5, 5), np.uint8)
+    >>> slanted[0, [0, 1, 2, 3, 4], [0, 1, 2, 3, 4]] = 255  # a diagonal stroke
+    >>> deskew(slanted)[0]
+    array([[  0,   0, 255,   0,   0],
+           [  0,   0, 255,   0,   0],
+           [  0,   0, 255,   0,   0],
+           [  0,   0, 255,   0,   0],
+           [  0,   0, 255,   0,   0]], dtype=uint8)
     """
     X = np.asarray(X)
     if X.ndim not in (2, 3):
@@ -112,3 +127,56 @@ def deskew(X, image_shape=None) -> np.ndarray:
     if images.shape[0]:
         _deskew_all(images, out, to_uint8)
     return out.reshape(X.shape)
+
+
+class Deskew(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Deskew and centre every image (:func:`deskew`): the first stage of a Pipeline.
+
+    Parameters
+    ----------
+    image_shape : (h, w) or None
+        Needed for flattened images that are not square; default: the ``(h, w)`` of a
+        3-D input, else square.
+
+    ``transform(X)``: ``(n, d)`` or ``(n, h, w)`` pixels, uint8 or float → the same
+    shape, uint8 for uint8 input (so that the next stage divides by 255 as before),
+    float32 otherwise. Fitting learns nothing from the images; it records
+    ``n_features_in_`` (d) and ``image_shape_`` (h, w).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from pixelmeans.features import PixelFeatures
+    >>> X = np.random.default_rng(0).integers(0, 256, (3, 28, 28), dtype=np.uint8)
+    >>> Deskew().fit_transform(X).dtype
+    dtype('uint8')
+    >>> make_pipeline(Deskew(), PixelFeatures()).fit_transform(X).shape
+    (3, 784)
+    """
+
+    def __init__(self, image_shape=None):
+        self.image_shape = image_shape
+
+    def fit(self, X, y=None):
+        """Check the images' size and record it; ``y`` is ignored. Returns self."""
+        X = np.asarray(X)
+        d = as_pixel_matrix(X).shape[1]
+        self.image_shape_ = image_shape_of(d, self.image_shape, X.shape[1:] if X.ndim == 3 else None,
+                                           who="deskew")
+        self.n_features_in_ = d
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Deskewed images of the shape of ``X``: uint8 for uint8 input, else float32."""
+        check_is_fitted(self, "image_shape_")
+        X = np.asarray(X)
+        check_n_features(self, as_pixel_matrix(X))
+        return deskew(X, self.image_shape_)
+
+    def _get_state(self) -> dict:
+        return {"n_features_in_": np.asarray(self.n_features_in_),
+                "image_shape_": np.asarray(self.image_shape_, dtype=np.int64)}
+
+    def _set_state(self, state: dict) -> None:
+        self.image_shape_, self.n_features_in_ = saved_image_shape(state, self.image_shape, who="saved deskew")

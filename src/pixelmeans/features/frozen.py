@@ -12,6 +12,16 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
     ``transform`` (and ``fit_transform``) call the wrapped transformer's ``transform``;
     other attributes (``decode``, ``codes``, ``autoencoder_`` ...) are passed through.
     ``clone`` returns the same object, so grid searches keep the fitted state.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pixelmeans.features import PCAFeatures
+    >>> X = np.random.default_rng(0).integers(0, 256, (30, 64), dtype=np.uint8)
+    >>> pca = PCAFeatures(n_components=2).fit(X)
+    >>> frozen = FrozenFeatures(pca)
+    >>> bool((frozen.fit_transform(X[:5]) == pca.transform(X[:5])).all())  # not refitted
+    True
     """
 
     def __init__(self, features):

@@ -22,9 +22,12 @@ import math
 
 import numpy as np
 from numba import njit, prange
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._shape import image_shape_of
+from pixelmeans.features._base import as_pixel_matrix, check_n_features
+from pixelmeans.features._shape import image_shape_of, saved_image_shape
 
 CELL, BINS, BLOCK, CLIP = 4, 9, 2, 0.2
 
@@ -86,9 +89,24 @@ def _hog_all(images, out, cell, bins, block, clip, scale):  # pragma: no cover
 
 
 def hog_size(image_shape, cell: int = CELL, bins: int = BINS, block: int = BLOCK) -> int:
-    """Length of the descriptor of an ``(h, w)`` image."""
+    """Length of the descriptor of an ``(h, w)`` image.
+
+    Examples
+    --------
+    >>> hog_size((28, 28))
+    1296
+    """
     nh, nw = image_shape[0] // cell, image_shape[1] // cell
     return max(nh - block + 1, 0) * max(nw - block + 1, 0) * block * block * bins
+
+
+def _checked_size(shape, cell: int, bins: int, block: int) -> int:
+    """``hog_size``; InputError when the images are too small to hold one block."""
+    size = hog_size(shape, cell, bins, block)
+    if size == 0:
+        raise InputError(f"hog: images of {shape[0]}x{shape[1]} are too small for blocks of {block}x{block} "
+                         f"cells of {cell} pixels")
+    return size
 
 
 def hog(X, image_shape=None, *, cell: int = CELL, bins: int = BINS, block: int = BLOCK,
@@ -110,6 +128,15 @@ def hog(X, image_shape=None, *, cell: int = CELL, bins: int = BINS, block: int =
     -------
     ndarray of float32, shape (n, hog_size((h, w), cell, bins, block))
         Values in [0, 1]; 1296 features for 28 x 28 images with the defaults.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> square = np.zeros((1, 28, 28), np.uint8)
+    >>> square[0, 8:20, 8:20] = 255
+    >>> H = hog(square)
+    >>> H.shape, H.dtype, bool(H.min() >= 0 and H.max() <= 1)
+    ((1, 1296), dtype('float32'), True)
     """
     X = np.asarray(X)
     if X.ndim not in (2, 3):
@@ -118,13 +145,83 @@ def hog(X, image_shape=None, *, cell: int = CELL, bins: int = BINS, block: int =
         raise InputError(f"hog: expected uint8 or float pixels, got dtype {X.dtype}")
     h, w = image_shape_of(int(np.prod(X.shape[1:])), image_shape,
                           X.shape[1:] if X.ndim == 3 else None, who="hog")
-    size = hog_size((h, w), cell, bins, block)
-    if size == 0:
-        raise InputError(f"hog: images of {h}x{w} are too small for blocks of {block}x{block} cells "
-                         f"of {cell} pixels")
+    size = _checked_size((h, w), cell, bins, block)
     images = np.ascontiguousarray(X.reshape(X.shape[0], h, w))
     out = np.empty((images.shape[0], size), np.float32)
     if images.shape[0]:
         scale = 1.0 / 255.0 if X.dtype == np.uint8 else 1.0
         _hog_all(images, out, int(cell), int(bins), int(block), float(clip), scale)
     return out
+
+
+class HOG(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Histograms of oriented gradients of every image (:func:`hog`), as a Pipeline stage.
+
+    Parameters
+    ----------
+    image_shape : (h, w) or None
+        Needed for flattened images that are not square; default: the ``(h, w)`` of a
+        3-D input, else square.
+    cell, bins, block, clip : int, int, int, float
+        As in :func:`hog`.
+
+    ``transform(X)``: ``(n, d)`` or ``(n, h, w)`` images, uint8 (divided by 255) or
+    float → float32 ``(n, hog_size((h, w)))`` in [0, 1]. Fitting learns nothing from
+    the images; it records ``n_features_in_`` (d) and ``image_shape_`` (h, w).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from pixelmeans.features import Deskew, PCAFeatures
+    >>> X = np.random.default_rng(0).integers(0, 256, (20, 28, 28), dtype=np.uint8)
+    >>> HOG().fit_transform(X).shape
+    (20, 1296)
+    >>> make_pipeline(Deskew(), HOG(), PCAFeatures(n_components=3)).fit_transform(X).shape
+    (20, 3)
+    """
+
+    def __init__(self, image_shape=None, cell: int = CELL, bins: int = BINS, block: int = BLOCK,
+                 clip: float = CLIP):
+        self.image_shape = image_shape
+        self.cell = cell
+        self.bins = bins
+        self.block = block
+        self.clip = clip
+
+    def fit(self, X, y=None):
+        """Check the images' size and record it; ``y`` is ignored. Returns self."""
+        X = np.asarray(X)
+        d = as_pixel_matrix(X).shape[1]
+        shape = image_shape_of(d, self.image_shape, X.shape[1:] if X.ndim == 3 else None, who="hog")
+        self._check_size(shape)
+        self.image_shape_, self.n_features_in_ = shape, d
+        return self
+
+    def _check_size(self, shape) -> int:
+        if min(int(self.cell), int(self.bins), int(self.block)) < 1 or not float(self.clip) > 0:
+            raise InputError("hog: cell, bins and block must be ≥ 1 and clip > 0")
+        return _checked_size(shape, int(self.cell), int(self.bins), int(self.block))
+
+    @property
+    def _n_features_out(self) -> int:
+        """Length of the descriptors (read by ``get_feature_names_out``: hog0, hog1, ...)."""
+        check_is_fitted(self, "image_shape_")
+        return hog_size(self.image_shape_, int(self.cell), int(self.bins), int(self.block))
+
+    def transform(self, X) -> np.ndarray:
+        """Descriptors of the images ``X``: float32 ``(n, hog_size((h, w)))``."""
+        check_is_fitted(self, "image_shape_")
+        X = np.asarray(X)
+        check_n_features(self, as_pixel_matrix(X))
+        return hog(X, self.image_shape_, cell=int(self.cell), bins=int(self.bins), block=int(self.block),
+                   clip=float(self.clip))
+
+    def _get_state(self) -> dict:
+        return {"n_features_in_": np.asarray(self.n_features_in_),
+                "image_shape_": np.asarray(self.image_shape_, dtype=np.int64)}
+
+    def _set_state(self, state: dict) -> None:
+        shape, d = saved_image_shape(state, self.image_shape, who="saved hog")
+        self._check_size(shape)
+        self.image_shape_, self.n_features_in_ = shape, d

@@ -5,7 +5,9 @@ suggested):
 
 - ``meta.json``: format name and version, pixelmeans version, and a tree
   ``{"class", "params", "state"}`` describing the transformer; nested fitted stages
-  (``AEUMAP``) appear as sub-trees; arrays are referenced by name.
+  (``AEUMAP``) appear as sub-trees; arrays are referenced by name. A
+  ``sklearn.pipeline.Pipeline`` is ``{"class": "Pipeline", "steps": [[name, tree], ...]}``,
+  only at the top, its stages before the last :class:`Deskew` or :class:`HOG`.
 - ``arrays.npz``: every numeric array (network weights, PCA axes, UMAP's training data,
   embedding and fuzzy graph), loaded with ``allow_pickle=False``.
 
@@ -14,7 +16,8 @@ checks the file before trusting it (class names against the transformers below,
 parameter names and types against the class's constructor, array dtypes, sizes against
 the bytes actually present, shapes against each other) and raises InputError, one
 line, for anything that does not fit. Version 1 files held pickled UMAP models and are
-refused.
+refused. Version 2 files gave some transformers ``deskew`` and ``hog`` options; they are
+read when those are off, and refused when on (those are Pipelines now).
 """
 
 from __future__ import annotations
@@ -24,25 +27,32 @@ import io
 import json
 import math
 import os
+import re
 import zipfile
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.pipeline import Pipeline
 
 from pixelmeans.errors import InputError
 from pixelmeans.features.aeumap import AEUMAP
 from pixelmeans.features.autoencoder import AutoencoderFeatures
 from pixelmeans.features.contrastive import ContrastiveFeatures
+from pixelmeans.features.deskew import Deskew
+from pixelmeans.features.hog import HOG
 from pixelmeans.features.pca import PCAFeatures
 from pixelmeans.features.pixels import PixelFeatures
 from pixelmeans.features.umap import UMAPFeatures
 
 FORMAT = "pixelmeans-features"
-VERSION = 2
+VERSION = 3
 REGISTRY = {cls.__name__: cls for cls in (PixelFeatures, PCAFeatures, AutoencoderFeatures, ContrastiveFeatures,
-                                          UMAPFeatures, AEUMAP)}
+                                          UMAPFeatures, AEUMAP, Deskew, HOG)}
+PREPARATION = (Deskew, HOG)  # the stages a Pipeline may hold before its last one
 MAX_META_BYTES = 1 << 20  # parameters only: a few kB in practice
-MAX_DEPTH = 3  # AEUMAP holds two stages; nothing nests deeper
+MAX_DEPTH = 3  # a Pipeline holds an AEUMAP, which holds two stages; nothing nests deeper
+MAX_STEPS = 8
+_STEP_NAME = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
 _ARRAY_KINDS = "biuf"  # bool, integers, floats: never objects, strings or records
 
 
@@ -69,6 +79,10 @@ def _unwrap(transformer):
 
 
 def _encode(est, prefix: str, arrays: dict) -> dict:
+    if isinstance(est, Pipeline):
+        steps = [[key, _encode(step, f"{prefix}{key}/", arrays)] for key, step in est.steps]
+        _checked_steps([list(pair) for pair in est.steps], "cannot save the Pipeline")
+        return {"class": "Pipeline", "steps": steps}
     name = type(est).__name__
     if REGISTRY.get(name) is not type(est):
         raise InputError(f"cannot save a {name}: only pixelmeans feature transformers can be saved")
@@ -89,6 +103,29 @@ def _encode(est, prefix: str, arrays: dict) -> dict:
             arrays[ref] = np.asarray(value)
             state[key] = {"array": ref}
     return {"class": name, "params": params, "state": state}
+
+
+def _checked_steps(steps, where: str) -> list:
+    """The ``[name, stage]`` pairs of a Pipeline, checked: 1 to MAX_STEPS, distinct
+    plain names, Deskew or HOG before the last stage, each stage's input as wide as the
+    previous stage's output."""
+    if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_STEPS:
+        raise InputError(f"{where}: a Pipeline holds 1 to {MAX_STEPS} steps")
+    names = []
+    for pair in steps:
+        if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and isinstance(pair[0], str)
+                and _STEP_NAME.match(pair[0]) and "__" not in pair[0]):
+            raise InputError(f"{where}: a step must be a [name, transformer] pair with a plain name")
+        names.append(pair[0])
+    if len(set(names)) != len(names):
+        raise InputError(f"{where}: step names must differ")
+    if not all(isinstance(step, PREPARATION) for _, step in steps[:-1]):
+        raise InputError(f"{where}: only Deskew and HOG stages may come before the last one")
+    for (_, step), (_, following) in zip(steps[:-1], steps[1:]):
+        width = step._n_features_out if isinstance(step, HOG) else step.n_features_in_
+        if getattr(following, "n_features_in_", width) != width:
+            raise InputError(f"{where}: the widths of its stages do not fit together")
+    return [(key, step) for key, step in steps]
 
 
 def _encode_unfitted(est, where: str) -> dict:
@@ -142,6 +179,8 @@ def _fits_default(value, default) -> bool:
 
 def _build(tree, arrays: dict | None, depth: int = 0):
     """The transformer a tree describes; fitted (from ``arrays``) unless ``arrays`` is None."""
+    if depth == 0 and arrays is not None and isinstance(tree, dict) and tree.get("class") == "Pipeline":
+        return _build_pipeline(tree, arrays)
     keys = {"class", "params"} if arrays is None else {"class", "params", "state"}
     if depth > MAX_DEPTH or not isinstance(tree, dict) or set(tree) != keys:
         raise InputError(f"saved features: a transformer entry must hold exactly {sorted(keys)}")
@@ -171,6 +210,19 @@ def _build(tree, arrays: dict | None, depth: int = 0):
     return est
 
 
+def _build_pipeline(tree: dict, arrays: dict) -> Pipeline:
+    steps = tree.get("steps")
+    if set(tree) != {"class", "steps"} or not isinstance(steps, list) or not 1 <= len(steps) <= MAX_STEPS:
+        raise InputError(f"saved features: a Pipeline entry must hold exactly ['class', 'steps'], "
+                         f"1 to {MAX_STEPS} steps")
+    built = []
+    for pair in steps:
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise InputError("saved Pipeline: a step must be a [name, transformer] pair")
+        built.append([pair[0], _build(pair[1], arrays, 1)])
+    return Pipeline(_checked_steps(built, "saved Pipeline"))
+
+
 def _state_value(cls, key: str, ref, arrays: dict, depth: int):
     if isinstance(ref, dict) and list(ref) == ["estimator"]:
         return _build(ref["estimator"], arrays, depth + 1)
@@ -185,9 +237,11 @@ def save_features(transformer, path: str | os.PathLike) -> None:
     """Save a fitted feature transformer to ``path`` (one zip file, written atomically).
 
     ``transformer``: a fitted PixelFeatures, PCAFeatures, AutoencoderFeatures,
-    ContrastiveFeatures, UMAPFeatures or AEUMAP (or a FrozenFeatures around one). Its parameters (the
-    configuration) and its fitted state are stored; ``load_features`` gives back an
-    equivalent transformer whose ``transform`` returns identical features.
+    ContrastiveFeatures, UMAPFeatures, AEUMAP, Deskew or HOG, a Pipeline of Deskew and
+    HOG stages and one of them (only its steps are saved), or a FrozenFeatures around
+    one. Its parameters (the configuration) and its fitted state are stored;
+    ``load_features`` gives back an equivalent transformer whose ``transform`` returns
+    identical features.
     """
     from pixelmeans import fileio
 
@@ -213,6 +267,19 @@ def load_features(path: str | os.PathLike):
     file is missing, is not a pixelmeans features file, was written by an older format,
     or does not hold a consistent transformer; MissingDependencyError when it needs the
     ``[deep]`` extra that is not installed.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from pixelmeans.features import make_features, save_features
+    >>> X = np.random.default_rng(0).integers(0, 256, (30, 28, 28), dtype=np.uint8)
+    >>> t = make_features("deskew+pca:3").fit(X)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     save_features(t, os.path.join(tmp, "pca.pmfeat"))
+    ...     same = load_features(os.path.join(tmp, "pca.pmfeat"))
+    >>> bool((same.transform(X) == t.transform(X)).all())
+    True
     """
     try:
         zf = zipfile.ZipFile(path)
@@ -262,10 +329,37 @@ def _read_meta(zf: zipfile.ZipFile, path) -> dict:
     if meta.get("version") == 1:
         raise InputError(f"{path}: features file version 1 (it held pickled UMAP models, which pixelmeans "
                          f"no longer loads); fit and save the features again")
-    if meta.get("version") != VERSION or "transformer" not in meta:
+    if meta.get("version") == 2 and "transformer" in meta:
+        try:
+            meta["transformer"] = _from_version_2(meta["transformer"])
+        except InputError as err:
+            raise InputError(f"{path}: {err}") from None
+    elif meta.get("version") != VERSION or "transformer" not in meta:
         raise InputError(f"{path}: features file version {meta.get('version')!r} is not supported "
                          f"(expected {VERSION})")
     return meta
+
+
+def _from_version_2(tree, depth: int = 0):
+    """A version-2 tree without the ``deskew`` and ``hog`` options it gave pixels, PCA,
+    UMAP and the encoders (the contrastive encoder keeps ``hog``); InputError when one
+    is on: that transformer is a Pipeline now, with nothing saved to rebuild it from."""
+    if depth > MAX_DEPTH or not isinstance(tree, dict):
+        return tree  # _build refuses it
+    tree = dict(tree)
+    for part in ("params", "state"):
+        if isinstance(tree.get(part), dict):
+            tree[part] = {key: {"estimator": _from_version_2(value["estimator"], depth + 1)}
+                          if isinstance(value, dict) and list(value) == ["estimator"] else value
+                          for key, value in tree[part].items()}
+    params = tree.get("params")
+    for flag in ("deskew", "hog"):
+        if isinstance(params, dict) and flag in params and not (
+                flag == "hog" and tree.get("class") == "ContrastiveFeatures"):
+            if params.pop(flag) is not False:
+                raise InputError(f"features file version 2 with {flag} on (now a Deskew or HOG stage of a "
+                                 f"Pipeline); fit and save the features again")
+    return tree
 
 
 def _read_arrays(blob: bytes) -> dict:

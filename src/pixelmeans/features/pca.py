@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import check_n_features, pixel_matrix, to_unit_float32
+from pixelmeans.features._base import as_pixel_matrix, check_n_features, to_unit_float32
 
 
 class PCAFeatures(TransformerMixin, BaseEstimator):
@@ -21,25 +21,24 @@ class PCAFeatures(TransformerMixin, BaseEstimator):
         Scale each component to unit variance.
     random_state : int or None, default 0
         Seed of the randomized SVD solver.
-    deskew : bool, default False
-        Deskew and centre every image first (:mod:`pixelmeans.features.deskew`), in
-        ``fit`` and ``transform`` alike.
-    hog : bool, default False
-        Replace every (deskewed) image by its histograms of oriented gradients
-        (:mod:`pixelmeans.features.hog`), in ``fit`` and ``transform`` alike.
 
     ``transform(X)``: ``(n, d)``/``(n, h, w)`` uint8 or float → float32 ``(n, D)``.
     Fitted attributes: ``components_`` (D, d) float32, ``mean_`` (d,) float32,
     ``explained_variance_ratio_`` (D,).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).integers(0, 256, (30, 64), dtype=np.uint8)
+    >>> pca = PCAFeatures(n_components=5).fit(X)
+    >>> pca.transform(X).shape, pca.components_.dtype
+    ((30, 5), dtype('float32'))
     """
 
-    def __init__(self, n_components: int = 50, whiten: bool = False, random_state=0,
-                 deskew: bool = False, hog: bool = False):
+    def __init__(self, n_components: int = 50, whiten: bool = False, random_state=0):
         self.n_components = n_components
         self.whiten = whiten
         self.random_state = random_state
-        self.deskew = deskew
-        self.hog = hog
 
     def fit(self, X, y=None):
         """Fit the principal axes on ``X``; ``y`` is ignored."""
@@ -52,7 +51,7 @@ class PCAFeatures(TransformerMixin, BaseEstimator):
         return self._project(Xf)
 
     def _fit(self, X) -> np.ndarray:
-        X = pixel_matrix(X, deskew=self.deskew, hog=self.hog)
+        X = as_pixel_matrix(X)
         D = int(self.n_components)
         if not 1 <= D <= min(X.shape):
             raise InputError(f"pca: n_components must be between 1 and {min(X.shape)}, got {D}")
@@ -74,7 +73,7 @@ class PCAFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Pixels ``(n, d)`` → float32 ``(n, D)``."""
-        X = pixel_matrix(X, deskew=self.deskew, hog=self.hog)
+        X = as_pixel_matrix(X)
         check_n_features(self, X)
         return self._project(to_unit_float32(X))
 

@@ -5,41 +5,34 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from pixelmeans.features._base import check_n_features, pixel_matrix, to_unit_float32
+from pixelmeans.features._base import as_pixel_matrix, check_n_features, to_unit_float32
 
 
 class PixelFeatures(TransformerMixin, BaseEstimator):
     """Identity features: pixels as float32 scaled to [0, 1].
 
     ``transform(X)`` takes ``(n, d)`` or ``(n, h, w)`` uint8 (divided by 255) or float
-    (kept as given) and returns float32 ``(n, d)``. Fitting only records ``d``.
+    (kept as given) and returns float32 ``(n, d)``. Fitting only records ``d``. Deskewed
+    pixels or histograms of oriented gradients come from the stages in front of it
+    (``make_features("deskew+pixels")``: a Pipeline of
+    :class:`~pixelmeans.features.Deskew` and this).
 
-    Parameters
-    ----------
-    deskew : bool, default False
-        Deskew and centre every image first (:mod:`pixelmeans.features.deskew`), in
-        ``fit`` and ``transform`` alike.
-    hog : bool, default False
-        Replace every (deskewed) image by its histograms of oriented gradients
-        (:mod:`pixelmeans.features.hog`), in ``fit`` and ``transform`` alike.
-
-    With ``hog`` the output is the descriptors, float32 ``(n, D)`` in [0, 1].
+    Examples
+    --------
+    >>> import numpy as np
+    >>> PixelFeatures().fit_transform(np.array([[0, 255], [255, 0]], np.uint8))
+    array([[0., 1.],
+           [1., 0.]], dtype=float32)
     """
-
-    def __init__(self, deskew: bool = False, hog: bool = False):
-        self.deskew = deskew
-        self.hog = hog
 
     def fit(self, X, y=None):
         """Record the number of features per image; ``y`` is ignored."""
-        # the width after preparation; one image tells it
-        X = pixel_matrix(np.asarray(X)[:1], deskew=self.deskew, hog=self.hog)
-        self.n_features_in_ = X.shape[1]
+        self.n_features_in_ = as_pixel_matrix(X).shape[1]
         return self
 
     def transform(self, X) -> np.ndarray:
         """Pixels ``(n, d)`` → float32 ``(n, d)`` in [0, 1]."""
-        X = pixel_matrix(X, deskew=self.deskew, hog=self.hog)
+        X = as_pixel_matrix(X)
         check_n_features(self, X)
         return to_unit_float32(X)
 
@@ -48,3 +41,24 @@ class PixelFeatures(TransformerMixin, BaseEstimator):
 
     def _set_state(self, state: dict) -> None:
         self.n_features_in_ = int(state["n_features_in_"])
+
+
+def has_pixel_units(transformer) -> bool:
+    """True when ``transformer``'s features are its input pixels / 255: a PixelFeatures,
+    alone or behind Deskew stages (no HOG) in a Pipeline. Only then is a centroid an
+    image.
+
+    Examples
+    --------
+    >>> from pixelmeans.features import make_features
+    >>> has_pixel_units(make_features("deskew+pixels")), has_pixel_units(make_features("hog+pixels"))
+    (True, False)
+    """
+    from sklearn.pipeline import Pipeline
+
+    from pixelmeans.features.deskew import Deskew
+
+    if isinstance(transformer, Pipeline):
+        stages = [step for _, step in transformer.steps]
+        return all(isinstance(step, Deskew) for step in stages[:-1]) and isinstance(stages[-1], PixelFeatures)
+    return isinstance(transformer, PixelFeatures)

@@ -7,11 +7,15 @@ import re
 from pathlib import Path
 
 
+from sklearn.pipeline import make_pipeline
+
 from pixelmeans.errors import InputError
 from pixelmeans.features.aeumap import AEUMAP
 from pixelmeans.features.autoencoder import AutoencoderFeatures
 from pixelmeans.features.contrastive import ContrastiveFeatures
+from pixelmeans.features.deskew import Deskew
 from pixelmeans.features.frozen import FrozenFeatures
+from pixelmeans.features.hog import HOG
 from pixelmeans.features.pca import PCAFeatures
 from pixelmeans.features.pixels import PixelFeatures
 from pixelmeans.features.umap import UMAPFeatures
@@ -24,8 +28,8 @@ _ENCODERS = {"ae+umap": (AutoencoderFeatures, "ae_"), "clr+umap": (ContrastiveFe
 # Keywords every feature accepts; they are dropped where they mean nothing (pixels, pca).
 COMMON_KW = ("random_state", "verbose", "n_threads", "device")
 
-# prefixes, in this order: each names a flag of the stage that reads pixels
-_PREFIXES = (("deskew+", "deskew"), ("hog+", "hog"))
+# prefixes, in this order: each names a stage in front of the one that reads pixels
+_PREFIXES = (("deskew+", "deskew", Deskew), ("hog+", "hog", HOG))
 _SPEC_RE = re.compile(r"^(pixels|pca|autoencoder|umap|ae\+umap|clr|clr\+umap)(?::(\d+))?$")
 
 
@@ -57,23 +61,33 @@ def make_features(spec: str, **kw):
         ``clr_``) or ``umap_`` to aim at one (``ae_n_components=16``). Unknown keys raise
         InputError.
 
-    Returns an unfitted sklearn transformer (fit/transform/fit_transform → float32
-    ``(n, D)``), or a fitted FrozenFeatures for a saved path.
+    Returns
+    -------
+    transformer
+        An unfitted sklearn transformer (fit/transform/fit_transform → float32
+        ``(n, D)``); with a ``deskew+`` or ``hog+`` prefix, a
+        ``sklearn.pipeline.Pipeline`` of :class:`Deskew` and :class:`HOG` stages in
+        front of it (the contrastive encoder takes ``hog`` as its own option, as it
+        describes the images it moves while training); for a saved path, a fitted
+        FrozenFeatures.
+
+    Examples
+    --------
+    >>> make_features("pca:20")
+    PCAFeatures(n_components=20)
+    >>> make_features("deskew+hog+pca:20").named_steps
+    {'deskew': Deskew(), 'hog': HOG(), 'pcafeatures': PCAFeatures(n_components=20)}
     """
     if not isinstance(spec, str) or not spec.strip():
         raise InputError(f"features: expected one of {SPEC_HELP}, got {spec!r}")
     spec = spec.strip()
-    rest, flags = spec, {}
-    for prefix, flag in _PREFIXES:
+    rest, stages = spec, []
+    for prefix, flag, stage in _PREFIXES:
         if rest.startswith(prefix):
-            rest, flags[flag] = rest[len(prefix):], True
-    if flags:
-        clash = sorted(set(flags) & set(kw))
-        if clash:
-            raise InputError(f"features {spec}: {clash[0]}= contradicts the spec")
-        if not _SPEC_RE.match(rest):
-            raise InputError(f"features: unknown {spec!r}; expected one of {SPEC_HELP}")
-        return make_features(rest, **flags, **kw)
+            rest = rest[len(prefix):]
+            stages.append((flag, stage))
+    if stages:
+        return _prepared(spec, rest, stages, kw)
     m = _SPEC_RE.match(spec)
     if m is None:
         if _is_saved_path(spec):
@@ -100,12 +114,46 @@ def make_features(spec: str, **kw):
            "clr": ContrastiveFeatures}[name]
     params = set(cls().get_params(deep=False))
     unknown = set(kw) - params - set(COMMON_KW)
+    if unknown & {flag for _, flag, _ in _PREFIXES}:
+        raise InputError(f"features {spec}: deskew and hog are not parameters; write deskew+ or hog+ "
+                         f"in front of the spec")
     if unknown:
         raise InputError(f"features {spec}: unknown parameters {sorted(unknown)}; {cls.__name__} takes {sorted(params)}")
     args = {k: v for k, v in kw.items() if k in params}
     if D is not None:
         args["n_components"] = int(D)
     return cls(**args)
+
+
+def _prepared(spec: str, rest: str, stages: list, kw: dict):
+    """``rest``'s transformer behind the ``stages`` (Deskew, HOG) that its prefixes name.
+
+    The moves of an autoencoder's training default to none behind them: deskewed images
+    are already centred and upright (moving them again would undo that), and
+    descriptors are not images. A contrastive encoder describes its moved images
+    itself: ``hog+`` sets its ``hog`` option instead of adding a stage.
+    """
+    clash = sorted({flag for flag, _ in stages} & set(kw))
+    if clash:
+        raise InputError(f"features {spec}: {clash[0]}= contradicts the spec")
+    if not _SPEC_RE.match(rest):
+        raise InputError(f"features: unknown {spec!r}; expected one of {SPEC_HELP}")
+    kw = dict(kw)
+    if rest.startswith("clr") and ("hog", HOG) in stages:
+        stages = [s for s in stages if s[1] is not HOG]
+        kw["hog"] = True
+    final = make_features(rest, **kw)
+    encoder = final.autoencoder if isinstance(final, AEUMAP) else final
+    if isinstance(encoder, AutoencoderFeatures):
+        encoder.set_params(shift=0 if encoder.shift is None else encoder.shift,
+                           rotation=0.0 if encoder.rotation is None else encoder.rotation)
+        if ("hog", HOG) in stages and (encoder.arch == "conv" or encoder.shift or encoder.rotation):
+            raise InputError(f"features {spec}: hog descriptors are not images: use arch='mlp' "
+                             f"without shift or rotation")
+    if not stages:
+        return final
+    image_shape = kw.get("image_shape")
+    return make_pipeline(*(stage(image_shape=image_shape) for _, stage in stages), final)
 
 
 def _two_stage(spec: str, encoder_cls, prefix: str, D: int, kw: dict) -> AEUMAP:
@@ -120,7 +168,7 @@ def _two_stage(spec: str, encoder_cls, prefix: str, D: int, kw: dict) -> AEUMAP:
         hit = False
         if key in enc_params and key != "n_components":  # n_components is the output D
             enc_kw[key], hit = value, True
-        if key in um_params and key not in ("deskew", "hog"):  # the UMAP stage reads codes, not pixels
+        if key in um_params:
             um_kw[key], hit = value, True
         if not hit and key not in COMMON_KW:
             unknown.append(key)

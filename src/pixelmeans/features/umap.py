@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import check_n_features, pixel_matrix, to_unit_float32
+from pixelmeans.features._base import as_pixel_matrix, check_n_features, to_unit_float32
 from pixelmeans.features._deps import require_umap
 
 
@@ -36,12 +36,6 @@ class UMAPFeatures(TransformerMixin, BaseEstimator):
         minute of CPU on every new process). "nndescent": umap-learn's own approximate
         search. "auto": exact when the metric is euclidean and the input has at most 64
         columns or fewer than 4096 rows, else nndescent.
-    deskew : bool, default False
-        Deskew and centre every image (pixels only) first (:mod:`pixelmeans.features.deskew`), in
-        ``fit`` and ``transform`` alike.
-    hog : bool, default False
-        Replace every (deskewed) image by its histograms of oriented gradients
-        (:mod:`pixelmeans.features.hog`; pixels only), in ``fit`` and ``transform`` alike.
 
     Input: pixels ``(n, d)``/``(n, h, w)`` uint8 (divided by 255) or float, or any float
     feature matrix (e.g. autoencoder codes). Output: float32 ``(n, D)``.
@@ -59,8 +53,7 @@ class UMAPFeatures(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, n_components: int = 10, n_neighbors: int = 20, min_dist: float = 0.0,
-                 metric: str = "euclidean", n_epochs=None, random_state=0, knn: str = "auto",
-                 deskew: bool = False, hog: bool = False):
+                 metric: str = "euclidean", n_epochs=None, random_state=0, knn: str = "auto"):
         self.n_components = n_components
         self.n_neighbors = n_neighbors
         self.min_dist = min_dist
@@ -68,8 +61,6 @@ class UMAPFeatures(TransformerMixin, BaseEstimator):
         self.n_epochs = n_epochs
         self.random_state = random_state
         self.knn = knn
-        self.deskew = deskew
-        self.hog = hog
 
     def _use_exact(self, X) -> bool:
         if self.knn not in ("auto", "exact", "nndescent"):
@@ -99,7 +90,7 @@ class UMAPFeatures(TransformerMixin, BaseEstimator):
     def fit_transform(self, X, y=None) -> np.ndarray:
         """Fit on ``X`` (n, d) and return its float32 embedding (n, D)."""
         require_umap("umap features")
-        X = pixel_matrix(X, deskew=self.deskew, hog=self.hog)
+        X = as_pixel_matrix(X)
         if X.shape[0] <= int(self.n_neighbors):
             raise InputError(f"umap: needs more than n_neighbors={self.n_neighbors} samples, got {X.shape[0]}")
         Xf = to_unit_float32(X)
@@ -121,7 +112,7 @@ class UMAPFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X) -> np.ndarray:
         """Place new samples ``(n, d)`` into the fitted embedding → float32 ``(n, D)``."""
         check_is_fitted(self, "umap_")
-        X = pixel_matrix(X, deskew=self.deskew, hog=self.hog)
+        X = as_pixel_matrix(X)
         check_n_features(self, X)
         return np.asarray(self.umap_.transform(to_unit_float32(X)), dtype=np.float32)
 
