@@ -1,6 +1,6 @@
 """The known data sets: their files, checksums, sources, class names and orientation.
 
-Checksums are of the *uncompressed* IDX bytes (DESIGN.md): copies of the same file
+Checksums are of the *uncompressed* IDX bytes: copies of the same file
 differ in their gzip compression, their content does not. Where no content checksum
 is pinned (KMNIST, EMNIST), a download is checked against the published sha256 of
 the compressed file, and every file is checked structurally (magic,

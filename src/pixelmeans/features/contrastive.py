@@ -7,7 +7,7 @@ class. A contrastive encoder learns what stays the same when an image is shifted
 scaled, turned, dimmed or partly erased: on all 70,000 Fashion-MNIST images
 ``hog+clr+umap`` then k-means reached 0.673 mean Hungarian accuracy (0.670 to 0.675
 over seeds 0, 1, 2; 0.671 on another CPU) where ``hog+umap`` reached 0.617, and 0.967 on
-MNIST (issue 7's benchmark, README).
+MNIST (benchmarks/bench_features.py; docs/benchmarks.md).
 
 With ``hog``, each moved image is described by its histograms of oriented gradients
 (:mod:`pixelmeans.features.hog`) before it enters the encoder, an MLP; with
