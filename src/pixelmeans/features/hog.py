@@ -13,7 +13,7 @@ carry the class better than ink. Among 20,000 random images the 5 nearest neighb
 share the image's label for 79.7 % of Fashion-MNIST on pixels and 84.2 % on these
 descriptors (MNIST deskewed: 96.8 % and 98.1 %); on all 70,000 images
 ``deskew+hog+ae+umap`` reached 0.985 Hungarian accuracy on MNIST where
-``deskew+ae+umap`` reached 0.980 (issue 7's benchmark, seed 0).
+``deskew+ae+umap`` reached 0.980 (benchmarks/bench_features.py, seed 0).
 """
 
 from __future__ import annotations
