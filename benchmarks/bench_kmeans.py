@@ -45,10 +45,10 @@ TOL = 1e-4
 FAISS_STEPS = 20
 
 
-def load_mnist(n: int | None) -> np.ndarray:
+def load_mnist(n: int | None, name: str = "mnist") -> np.ndarray:
     import pixelmeans
 
-    ds = pixelmeans.load_dataset("mnist")
+    ds = pixelmeans.load_dataset(name)
     X = ds.images.reshape(len(ds.images), -1)
     if n:
         X = X[:n]
@@ -388,6 +388,11 @@ def main() -> int:
     parser.add_argument("--n", type=int, help="use only the first N rows (smoke test)")
     parser.add_argument("--no-subprocess", action="store_true",
                         help="skip the memory and cold-start runs")
+    parser.add_argument("--dataset", default="mnist",
+                        help="training images to use, e.g. infimnist:1000000 (default: mnist)")
+    parser.add_argument("--fit-only", action="store_true",
+                        help="only the side-by-side fits (no k-means++, threads, memory or "
+                             "cold-start runs)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     if args.child:
@@ -398,7 +403,7 @@ def main() -> int:
 
     from pixelmeans import KMeans
 
-    X = load_mnist(args.n or (10000 if args.quick else None))
+    X = load_mnist(args.n or (10000 if args.quick else None), args.dataset)
     ks = [int(k) for k in args.ks.split(",")]
     with_faiss = not args.no_faiss
     if with_faiss:
@@ -407,16 +412,17 @@ def main() -> int:
         except ImportError:
             print("faiss not installed: skipping it (pip install -e '.[bench]')")
             with_faiss = False
-    res = dict(provenance(), n=int(X.shape[0]), d=int(X.shape[1]), tol=TOL)
+    res = dict(provenance(), dataset=args.dataset, n=int(X.shape[0]), d=int(X.shape[1]), tol=TOL)
     # numba's own thread count (the environment variable may be unset)
     res["machine"]["numba_threads"] = numba.config.NUMBA_NUM_THREADS
     KMeans(ks[0], random_state=0, max_iter=3).fit(X[:3000])  # compile before anything
     with tempfile.TemporaryDirectory() as tmp:
         seeds = range(2 if args.quick else args.init_seeds)
-        res["fit"], res["init"] = bench_side_by_side(X, ks, seeds, [10, 100], args.seed,
-                                                     with_faiss, tmp)
-        res["threads"] = bench_threads(X, 100, args.seed)
-        if not (args.quick or args.no_subprocess):
+        res["fit"], res["init"] = bench_side_by_side(X, ks, seeds, [] if args.fit_only else [10, 100],
+                                                     args.seed, with_faiss, tmp)
+        if not args.fit_only:
+            res["threads"] = bench_threads(X, 100, args.seed)
+        if not (args.quick or args.no_subprocess or args.fit_only):
             res["memory"] = [bench_memory(X, k, args.seed, tmp) for k in ks]
             res["cold"] = bench_cold(X, tmp)
     print_report(res)

@@ -3,8 +3,9 @@
 The Lloyd kernel (:mod:`pixelmeans.cluster.kernels`), the bound-based kernels
 (:mod:`pixelmeans.cluster.bounds`) and greedy k-means++ (:mod:`pixelmeans.cluster.plusplus`)
 import what they share from here and nothing from each other; this module imports
-nothing else from :mod:`pixelmeans.cluster`. Everything here takes plain arrays that
-the public edge has already validated; nothing checks its input.
+nothing from :mod:`pixelmeans.cluster` but the row access of :mod:`._rows` (another
+leaf). Everything here takes plain arrays that the public edge has already
+validated; nothing checks its input.
 
 Numerics, shared by every step kernel:
 
@@ -31,6 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from pixelmeans.cluster._rows import as_rows
 
 __all__ = [
     "FASTMATH",
@@ -304,11 +307,12 @@ class StepSums:
 
 
 def hold_data(kernel, X, sample_weight, shift, dtype) -> None:
-    """Set what every step kernel holds: the data (never copied), the weights, the
+    """Set what every step kernel holds: the data (never copied; a
+    :class:`~pixelmeans.cluster._rows.RowSource`), the weights, the
     shift, the chunking, the dot-product error bar and the per-point squared
     distances. Shared by :class:`~pixelmeans.cluster.kernels.LloydKernel` and
     :class:`~pixelmeans.cluster.bounds.BoundedKernel`; the arguments are theirs."""
-    kernel.X = X
+    kernel.X = as_rows(X)
     kernel.sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
     kernel.dtype = np.dtype(dtype)
     kernel.shift = np.ascontiguousarray(shift, dtype=kernel.dtype)

@@ -98,3 +98,28 @@ def check_centers(centers, n_clusters: int, n_features: int, dtype, *, source: s
         raise InputError(f"{prefix}The shape of the initial centers {arr.shape} does not "
                          f"match the number of features of the data {n_features}.")
     return arr
+
+
+def check_chunked_data(X, n_features: int | None = None, *, name: str = "X"):
+    """An array-like read chunk by chunk (zarr, HDF5, an image store) as a RowSource.
+
+    Its dtype must be uint8, float32 or float64 (converting would mean a copy of the
+    whole data set); trailing axes are flattened, so an image stack ``(n, h, w)`` is
+    ``n`` rows of ``h * w`` features. Finiteness is checked by the first pass over
+    the data, not here: this reads nothing.
+    """
+    from pixelmeans.cluster._rows import as_rows
+
+    shape = tuple(getattr(X, "shape", ()))
+    if len(shape) < 2:
+        raise InputError(f"{name}: expected a 2-D array (or a stack of images), got shape {shape}")
+    if np.dtype(X.dtype) not in [np.dtype(t) for t in DATA_DTYPES]:
+        raise InputError(f"{name}: data read chunk by chunk must be uint8, float32 or float64, "
+                         f"got {np.dtype(X.dtype)} (convert it when writing it)")
+    rows = as_rows(X)
+    if rows.shape[0] < 1 or rows.shape[1] < 1:
+        raise InputError(f"{name}: expected at least 1 sample and 1 feature, got shape {shape}")
+    if n_features is not None and rows.shape[1] != n_features:
+        raise InputError(f"{name} has {rows.shape[1]} features, but the estimator was fitted "
+                         f"with {n_features} features")
+    return rows

@@ -61,6 +61,7 @@ from pixelmeans.cluster._common import (
     shift_row,
     shift_row_only,
 )
+from pixelmeans.cluster._rows import for_each_round
 from pixelmeans.cluster._threads import blas_single_thread
 
 __all__ = ["BoundedKernel", "ElkanKernel", "HamerlyKernel", "YinyangKernel", "yinyang_groups"]
@@ -120,12 +121,13 @@ def _store_bounds(upper, lower_row, i, u, glow):  # pragma: no cover
         lower_row[g] = _store_down(glow[g])
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, fastmath=FASTMATH, nogil=True)
 def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, drift, gdrift,
                    half_sep, group_of, gstart, gmembers, xsq, upper, lower, labels, dsums, dw,
                    touched, sqdist, r0, r1, chunk, full, gemm_ratio, want_sums,
                    want_sqdist):  # pragma: no cover
-    """One block of rows ``r0:r1``: bounds, assignment, sum deltas. Returns #changed."""
+    """Rows ``r0:r1`` of a block (row ``i`` is ``X[i - r0]``: X holds only these rows):
+    bounds, assignment, sum deltas (added to ``dsums``, ``dw``). Returns #changed."""
     d = X.shape[1]
     k = centers.shape[0]
     G = gstart.shape[0] - 1
@@ -177,7 +179,7 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
         elif full or gemm_ratio * cost >= n_act * k:
             # ---- phase B1: one gemm for the undecided rows against all centres
             for t in range(n_act):
-                act_xsq[t] = shift_row(X[act[t]], shift, buf[t])
+                act_xsq[t] = shift_row(X[act[t] - r0], shift, buf[t])
             if n_act == chunk:
                 np.dot(buf, centers_t, dots)
             else:
@@ -242,7 +244,7 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
             for t in range(n_act):
                 i = act[t]
                 row = buf[t]
-                shift_row_only(X[i], shift, row)
+                shift_row_only(X[i - r0], shift, row)
                 xs = xsq[i]
                 xn = np.sqrt(xs)
                 slack = REL_SLACK * xs
@@ -344,23 +346,24 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
             row = buf[0]
             for ii in range(m):
                 i = s + ii
-                shift_row_only(X[i], shift, row)
+                shift_row_only(X[i - r0], shift, row)
                 sqdist[i] = exact_sqdist(row, centers[labels[i]])
     return n_changed
 
 
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
-def _bounded_parallel(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, drift,
-                      gdrift, half_sep, group_of, gstart, gmembers, xsq, upper, lower, labels,
-                      dsums, dw, touched, sqdist, changed, bounds, chunk, full, gemm_ratio,
+@njit(parallel=True, cache=True, fastmath=FASTMATH, nogil=True)
+def _bounded_parallel(pieces, blocks, r0, r1, shift, weights, centers, centers_t, csq, cnorm,
+                      err_coef, drift, gdrift, half_sep, group_of, gstart, gmembers, xsq, upper,
+                      lower, labels, dsums, dw, touched, sqdist, changed, chunk, full, gemm_ratio,
                       want_sums, want_sqdist):  # pragma: no cover
-    for b in prange(changed.shape[0]):
-        bs = np.int64(b) if want_sums else np.int64(0)
-        changed[b] = _bounded_block(
-            X, shift, weights, centers, centers_t, csq, cnorm, err_coef, drift, gdrift,
+    # One round of pieces (see pixelmeans.cluster._rows): each block at most once.
+    for p in prange(blocks.shape[0]):
+        b = blocks[p]
+        bs = b if want_sums else np.int64(0)
+        changed[b] += _bounded_block(
+            pieces[np.int64(p)], shift, weights, centers, centers_t, csq, cnorm, err_coef, drift, gdrift,
             half_sep, group_of, gstart, gmembers, xsq, upper, lower, labels, dsums[bs], dw[bs],
-            touched[bs], sqdist, bounds[b], bounds[b + 1], chunk, full, gemm_ratio, want_sums,
-            want_sqdist)
+            touched[bs], sqdist, r0[p], r1[p], chunk, full, gemm_ratio, want_sums, want_sqdist)
 
 
 @njit(cache=True)
@@ -555,21 +558,25 @@ class BoundedKernel:
         else:  # placeholders of the same types (no recompilation), never written
             dsums, dw, touched = np.zeros((1, 1, 1)), np.zeros((1, 1)), np.zeros((1, 1), np.uint8)
 
-        args = (self.X, self.shift, self.sample_weight, shifted, shifted_t, csq, cnorm,
+        args = (self.shift, self.sample_weight, shifted, shifted_t, csq, cnorm,
                 self.err_coef, drift, gdrift, half_sep, self.group_of, self.gstart,
                 self.gmembers, self.xsq, self.upper, self.lower, labels)
+        changed = self._changed
+        changed[:] = 0
+
+        def run_parallel(pieces, blocks, r0, r1):
+            _bounded_parallel(pieces, blocks, r0, r1, *args, dsums, dw, touched, self.sqdist,
+                              changed, self.chunk, full, self.gemm_ratio, want_sums, want_sqdist)
+
+        def run_block(piece, b, r0, r1):
+            bs = b if want_sums else 0
+            changed[b] += _bounded_block(
+                piece, *args, dsums[bs], dw[bs], touched[bs], self.sqdist, r0, r1, self.chunk,
+                full, self.gemm_ratio, want_sums, want_sqdist)
+
         with blas_single_thread():
-            if parallel_worth_it(n, d, k, self.n_blocks):
-                _bounded_parallel(*args, dsums, dw, touched, self.sqdist, self._changed,
-                                  self.bounds, self.chunk, full, self.gemm_ratio, want_sums,
-                                  want_sqdist)
-            else:
-                for b in range(self.n_blocks):
-                    bs = b if want_sums else 0
-                    self._changed[b] = _bounded_block(
-                        *args, dsums[bs], dw[bs], touched[bs], self.sqdist, self.bounds[b],
-                        self.bounds[b + 1], self.chunk, full, self.gemm_ratio, want_sums,
-                        want_sqdist)
+            for_each_round(self.X, self.bounds, parallel_worth_it(n, d, k, self.n_blocks),
+                           run_parallel, run_block)
         n_changed = int(self._changed.sum())
         self._prev = shifted.copy()
         if self._labels is None:

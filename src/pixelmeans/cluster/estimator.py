@@ -24,15 +24,18 @@ from pixelmeans.cluster._validation import (
     DATA_DTYPES,
     FINITE_KEYWORD,
     check_centers,
+    check_chunked_data,
     check_int,
     check_n_clusters_vs_samples,
     check_real,
     check_sample_weight,
 )
+from pixelmeans.cluster._rows import is_chunked
 from pixelmeans.cluster.init import (
     INIT_METHODS,
     _kmeans_parallel,
     _kmeans_plusplus,
+    _kmeans_plusplus_start,
     _random_points,
     _random_uniform,
 )
@@ -311,8 +314,15 @@ callable, default="k-means++"
         file or array already read and checked as ``(n_clusters, n_features)`` centres.
         """
         init_kind, init = self._check_params()
-        X = _validate_data(self, X, reset=True, dtype=DATA_DTYPES, order="C",
-                           accept_sparse=False)
+        if is_chunked(X):
+            if isinstance(self, MiniBatchKMeans):  # its batches are random rows: read it into memory
+                raise InputError("MiniBatchKMeans: data read chunk by chunk is not supported; "
+                                 "use KMeans, or pass a NumPy array")
+            X = check_chunked_data(X)
+            self.n_features_in_ = X.shape[1]
+        else:
+            X = _validate_data(self, X, reset=True, dtype=DATA_DTYPES, order="C",
+                               accept_sparse=False)
         n_samples, n_features = X.shape
         n_clusters = int(self.n_clusters)
         check_n_clusters_vs_samples(n_clusters, n_samples)
@@ -323,6 +333,8 @@ callable, default="k-means++"
         return X, sample_weight, init_kind, init, n_init, dtype
 
     def _check_test_data(self, X, *, check_finite=True):
+        if is_chunked(X):
+            return check_chunked_data(X, self.n_features_in_)
         return _validate_data(self, X, reset=False, dtype=DATA_DTYPES, order="C",
                               accept_sparse=False, **{FINITE_KEYWORD: check_finite})
 
@@ -354,6 +366,8 @@ callable, default="k-means++"
 
 
         shift, var, lo, hi = data_shift(X, dtype)
+        if not np.all(np.isfinite(var)):  # a chunked source is checked by this first pass
+            raise InputError("X contains NaN or infinity")
         if init_kind in ("array", "file"):
             _warn_if_init_far_from_data(init, lo, hi)
         tol = float(np.mean(var) * self.tol) if self.tol else 0.0
@@ -368,7 +382,7 @@ callable, default="k-means++"
                 centers = check_centers(init(X, n_clusters, random_state=random_state),
                                         n_clusters, n_features, dtype)
             elif init == "k-means++":
-                centers, _ = _kmeans_plusplus(X, n_clusters, sample_weight, random_state, shift)
+                centers = _kmeans_plusplus_start(X, n_clusters, sample_weight, random_state, shift)
             elif init == "k-means||":
                 centers = _kmeans_parallel(X, n_clusters, sample_weight, random_state, shift)
             elif init == "random":
@@ -459,6 +473,8 @@ callable, default="k-means++"
         X = self._check_test_data(X, check_finite=False)
         labels = labels_inertia(X, self.cluster_centers_, return_inertia=False)
         if labels.size and labels.min() < 0:
+            if is_chunked(X):
+                raise InputError("X contains NaN or infinity")
             self._check_test_data(X)  # raises scikit-learn's error naming NaN or infinity
             raise InputError("X: values too large, their squared norms overflow float64")
         return labels
@@ -639,6 +655,8 @@ callable, default="k-means++"
         random_state = check_random_state(self.random_state)
         batch_size = min(int(self.batch_size), n_samples)
         shift, var, lo, hi = data_shift(X, dtype)
+        if not np.all(np.isfinite(var)):  # a chunked source is checked by this first pass
+            raise InputError("X contains NaN or infinity")
         if init_kind in ("array", "file"):
             _warn_if_init_far_from_data(init, lo, hi)
         tol = float(np.mean(var) * self.tol) if self.tol else 0.0

@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
+from pixelmeans.cluster._rows import as_rows
 from pixelmeans.cluster._threads import blas_single_thread
 from pixelmeans.cluster._validation import (
     check_data,
@@ -160,6 +161,37 @@ def _kmeans_plusplus(X, n_clusters, sample_weight, random_state, shift, n_local_
     return np.ascontiguousarray(centers), indices
 
 
+#: Data read chunk by chunk gets its greedy k-means++ start from a random sample of
+#: this many rows per cluster (faiss' default cap on training points per centroid):
+#: greedy k-means++ compares every point with new candidates ``k`` times, which in
+#: memory is a fraction of a fit but from disk would be ``k`` reads of the data.
+PLUSPLUS_SAMPLE_PER_CLUSTER = 256
+
+
+def _kmeans_plusplus_start(X, n_clusters, sample_weight, random_state, shift):
+    """Greedy k-means++ centres for a fit: on all rows of an in-memory array, on a
+    sample of :data:`PLUSPLUS_SAMPLE_PER_CLUSTER` rows per cluster (drawn with
+    probability proportional to weight, without replacement) of rows read chunk by
+    chunk.
+
+    Returns
+    -------
+    ndarray of shape (n_clusters, n_features), dtype of ``shift``
+    """
+    rows = as_rows(X)
+    if rows.in_memory:
+        return _kmeans_plusplus(rows.X, n_clusters, sample_weight, random_state, shift)[0]
+    n = rows.shape[0]
+    m = min(n, PLUSPLUS_SAMPLE_PER_CLUSTER * n_clusters)
+    p = sample_weight / sample_weight.sum()
+    if m == n:
+        pick = np.arange(n, dtype=np.int64)
+    else:
+        pick = np.sort(random_state.choice(n, size=m, replace=False, p=p))
+    sample = np.ascontiguousarray(rows.take(pick))
+    return _kmeans_plusplus(sample, n_clusters, sample_weight[pick], random_state, shift)[0]
+
+
 #: Rounds of k-means|| and its oversampling factor (times k), as in Bahmani et al.
 KMEANS_PARALLEL_ROUNDS = 5
 KMEANS_PARALLEL_OVERSAMPLING = 2.0
@@ -192,6 +224,7 @@ def _kmeans_parallel(X, n_clusters, sample_weight, random_state, shift,
     """
     from pixelmeans.cluster.lloyd import kmeans_single
 
+    X = as_rows(X)
     n_samples = X.shape[0]
     dtype = shift.dtype
     ell = oversampling * n_clusters
@@ -202,7 +235,7 @@ def _kmeans_parallel(X, n_clusters, sample_weight, random_state, shift,
     new = chosen
     for _ in range(rounds):
         # Distances to the points added last round only: dist = min over all kept.
-        centers = np.asarray(X[new], dtype=np.float64) - shift
+        centers = np.asarray(X.take(new), dtype=np.float64) - shift
         labels = np.full(n_samples, -1, dtype=np.int32)
         step = kernel.step(centers.astype(dtype), labels, want_sums=False, want_sqdist=True)
         np.minimum(dist, step.sqdist, out=dist)
@@ -214,11 +247,11 @@ def _kmeans_parallel(X, n_clusters, sample_weight, random_state, shift,
         if not new:
             break
         chosen.extend(new)
-    candidates = np.ascontiguousarray(np.asarray(X[np.array(chosen)], dtype=dtype))
+    candidates = np.ascontiguousarray(np.asarray(X.take(chosen), dtype=dtype))
     if len(candidates) <= n_clusters:  # too few distinct points: top up at random
         extra = random_state.choice(n_samples, size=n_clusters - len(candidates) + 1,
                                     replace=False, p=p)
-        candidates = np.concatenate([candidates, np.asarray(X[extra], dtype=dtype)])
+        candidates = np.concatenate([candidates, np.asarray(X.take(extra), dtype=dtype)])
     # Weight of a candidate: the total weight of the points nearest to it.
     owner = labels_inertia(X, candidates, return_inertia=False)
     cw = np.bincount(owner, weights=sample_weight, minlength=len(candidates))
@@ -256,4 +289,4 @@ def _random_points(X, n_clusters, sample_weight, random_state, dtype):
     """
     seeds = random_state.choice(X.shape[0], size=n_clusters, replace=False,
                                 p=sample_weight / sample_weight.sum())
-    return np.ascontiguousarray(np.asarray(X[seeds], dtype=dtype))
+    return np.ascontiguousarray(np.asarray(as_rows(X).take(seeds), dtype=dtype))

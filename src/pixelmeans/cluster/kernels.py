@@ -37,6 +37,7 @@ from pixelmeans.cluster._common import (
     shift_row,
     shift_row_only,
 )
+from pixelmeans.cluster._rows import as_rows, for_each_round
 from pixelmeans.cluster._threads import blas_single_thread
 
 __all__ = [
@@ -183,10 +184,12 @@ def nearest_of_row(row, xnorm, enorm, dots_row, centers, csq, offset, off_err, c
     return best
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, fastmath=FASTMATH, nogil=True)
 def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, offset, off_err,
                  sparse, labels, sqdist, sums, weight_sums, r0, r1, chunk, want_sqdist,
                  want_sums):  # pragma: no cover
+    # Rows r0:r1 of the data; row i is X[i - r0] (X holds only these rows). Adds to
+    # sums and weight_sums (zeroed by the caller), so that a block can come in pieces.
     d = X.shape[1]
     k = centers.shape[0]
     buf = np.empty((chunk, d), dtype=centers.dtype)
@@ -196,22 +199,20 @@ def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, of
     idx = np.empty(d if sparse else 0, dtype=np.int64)
     val = np.empty(d if sparse else 0, dtype=centers.dtype)
     n_changed = 0
-    if want_sums:
-        sums[:, :] = 0.0
-        weight_sums[:] = 0.0
     # Labels alone from raw rows need no shifted copy (near ties make their own).
     lazy = sparse and not (want_sqdist or want_sums)
     for s in range(r0, r1, chunk):
         m = min(r1, s + chunk) - s
+        ls = s - r0
         if sparse:
-            _raw_sparse_dots(X, s, m, centers_t, dots, xraw, idx, val)
+            _raw_sparse_dots(X, ls, m, centers_t, dots, xraw, idx, val)
             if lazy:
                 xsq[:m] = xraw[:m]
             else:
                 for i in range(m):
-                    xsq[i] = shift_row(X[s + i], shift, buf[i])
+                    xsq[i] = shift_row(X[ls + i], shift, buf[i])
         else:
-            _shifted_dots(X, s, m, shift, buf, xsq, centers_t, dots)
+            _shifted_dots(X, ls, m, shift, buf, xsq, centers_t, dots)
         for i in range(m):
             if not np.isfinite(xsq[i]):  # NaN or infinity in the row: no nearest centre
                 n_changed += labels[s + i] != -1
@@ -221,7 +222,7 @@ def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, of
             enorm = np.sqrt(xraw[i]) if sparse else xnorm
             if lazy:
                 lab = nearest_of_row(buf[i], xnorm, enorm, dots[i], centers, csq, offset,
-                                     off_err, cnorm, err_coef, X[s + i], shift)
+                                     off_err, cnorm, err_coef, X[ls + i], shift)
             else:
                 lab = nearest_of_row(buf[i], xnorm, enorm, dots[i], centers, csq, offset,
                                      off_err, cnorm, err_coef)
@@ -237,20 +238,22 @@ def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, of
     return n_changed
 
 
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
-def _lloyd_parallel(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, offset,
-                    off_err, sparse, labels, sqdist, sums, weight_sums, changed, bounds, chunk,
-                    want_sqdist, want_sums):  # pragma: no cover
-    for b in prange(changed.shape[0]):
-        bs = np.int64(b) if want_sums else np.int64(0)
-        changed[b] = _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef,
-                                  offset, off_err, sparse, labels, sqdist, sums[bs],
-                                  weight_sums[bs], bounds[b], bounds[b + 1], chunk, want_sqdist,
-                                  want_sums)
+@njit(parallel=True, cache=True, fastmath=FASTMATH, nogil=True)
+def _lloyd_parallel(pieces, blocks, r0, r1, shift, weights, centers, centers_t, csq, cnorm,
+                    err_coef, offset, off_err, sparse, labels, sqdist, sums, weight_sums,
+                    changed, chunk, want_sqdist, want_sums):  # pragma: no cover
+    # One round of pieces (see pixelmeans.cluster._rows): each block at most once.
+    for p in prange(blocks.shape[0]):
+        b = blocks[p]
+        bs = b if want_sums else np.int64(0)
+        changed[b] += _lloyd_block(pieces[np.int64(p)], shift, weights, centers, centers_t, csq, cnorm,
+                                   err_coef, offset, off_err, sparse, labels, sqdist, sums[bs],
+                                   weight_sums[bs], r0[p], r1[p], chunk, want_sqdist, want_sums)
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, fastmath=FASTMATH, nogil=True)
 def _sqdist_block(X, shift, centers_t, centers_sqnorm, out, r0, r1, chunk):  # pragma: no cover
+    # Rows r0:r1 of the data (row i is X[i - r0]) into rows r0:r1 of out.
     d = X.shape[1]
     k = centers_t.shape[1]
     buf = np.empty((chunk, d), dtype=centers_t.dtype)
@@ -258,28 +261,26 @@ def _sqdist_block(X, shift, centers_t, centers_sqnorm, out, r0, r1, chunk):  # p
     xsq = np.empty(chunk)
     for s in range(r0, r1, chunk):
         m = min(r1, s + chunk) - s
-        _shifted_dots(X, s, m, shift, buf, xsq, centers_t, dots)
+        _shifted_dots(X, s - r0, m, shift, buf, xsq, centers_t, dots)
         for i in range(m):
             for j in range(k):
                 v = xsq[i] + centers_sqnorm[j] - 2.0 * dots[i, j]
                 out[s + i, j] = v if v > 0.0 else 0.0
 
 
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
-def _sqdist_parallel(X, shift, centers_t, centers_sqnorm, out, bounds, chunk):  # pragma: no cover
-    for b in prange(bounds.shape[0] - 1):
-        _sqdist_block(X, shift, centers_t, centers_sqnorm, out, bounds[b], bounds[b + 1], chunk)
+@njit(parallel=True, cache=True, fastmath=FASTMATH, nogil=True)
+def _sqdist_parallel(pieces, blocks, r0, r1, shift, centers_t, centers_sqnorm, out,
+                     chunk):  # pragma: no cover
+    for p in prange(blocks.shape[0]):
+        _sqdist_block(pieces[np.int64(p)], shift, centers_t, centers_sqnorm, out, r0[p], r1[p], chunk)
 
 
-@njit(cache=True)
-def _column_block(X, center, s1, s2, lo, hi, r0, r1):  # pragma: no cover
-    # Column sums of (x - center) and (x - center)^2, minimum and maximum of rows r0:r1.
+@njit(cache=True, nogil=True)
+def _column_block(X, center, s1, s2, lo, hi):  # pragma: no cover
+    # Adds the column sums of (x - center) and (x - center)^2 of the rows of X to s1
+    # and s2, and takes their minimum and maximum into lo and hi.
     d = X.shape[1]
-    s1[:] = 0.0
-    s2[:] = 0.0
-    lo[:] = np.inf
-    hi[:] = -np.inf
-    for r in range(r0, r1):
+    for r in range(X.shape[0]):
         for j in range(d):
             x = np.float64(X[r, j])
             v = x - center[j]
@@ -289,10 +290,11 @@ def _column_block(X, center, s1, s2, lo, hi, r0, r1):  # pragma: no cover
             hi[j] = max(hi[j], x)
 
 
-@njit(parallel=True, cache=True)
-def _column_parallel(X, center, s1, s2, lo, hi, bounds):  # pragma: no cover
-    for b in prange(bounds.shape[0] - 1):
-        _column_block(X, center, s1[b], s2[b], lo[b], hi[b], bounds[b], bounds[b + 1])
+@njit(parallel=True, cache=True, nogil=True)
+def _column_parallel(pieces, blocks, center, s1, s2, lo, hi):  # pragma: no cover
+    for p in prange(blocks.shape[0]):
+        b = blocks[p]
+        _column_block(pieces[np.int64(p)], center, s1[b], s2[b], lo[b], hi[b])
 
 
 # The Lloyd pass can read only the nonzero entries of the rows instead of running one
@@ -306,11 +308,13 @@ _SPARSE_COST = 2.0
 _SPARSE_OVERHEAD = 90.0
 
 
-def nonzero_fraction(X: np.ndarray) -> float:
-    """Fraction of nonzero entries in a fixed sample of about 1024 rows of ``X``."""
-    if X.size == 0:
+def nonzero_fraction(X) -> float:
+    """Fraction of nonzero entries in a fixed sample of about 1024 rows of ``X``
+    (an array or a :class:`~pixelmeans.cluster._rows.RowSource`)."""
+    rows = as_rows(X)
+    if rows.shape[0] * rows.shape[1] == 0:
         return 1.0
-    sample = X[::max(1, X.shape[0] // 1024)]
+    sample = rows.sample(1024)
     return float(np.count_nonzero(sample)) / sample.size
 
 
@@ -324,7 +328,7 @@ def use_sparse_dots(nonzero: float, n_clusters: int) -> bool:
 # thin Python wrappers (array in, array out)
 
 
-def column_stats(X: np.ndarray):
+def column_stats(X):
     """Per-feature mean, variance, minimum and maximum of ``X``, without a float copy.
 
     Two chunked passes (mean, then squared deviations from it) with float64
@@ -332,26 +336,30 @@ def column_stats(X: np.ndarray):
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features), dtype uint8, float32 or float64
-        C-contiguous data.
+    X : ndarray of shape (n_samples, n_features), dtype uint8, float32 or float64, or RowSource
+        C-contiguous data, or rows read chunk by chunk.
 
     Returns
     -------
     mean, var, minimum, maximum : ndarray of shape (n_features,), dtype float64
         ``var`` is the population variance (``ddof=0``), as ``np.var``.
     """
-    n, d = X.shape
+    rows = as_rows(X)
+    n, d = rows.shape
     chunk = chunk_rows(d, 8)
     nb = n_blocks(n, 1, d, chunk)
     bounds = block_bounds(n, nb, chunk)
     s1, s2, lo, hi = (np.empty((nb, d)) for _ in range(4))
 
     def run(center):
-        if parallel_worth_it(n, d, 1, nb):
-            _column_parallel(X, center, s1, s2, lo, hi, bounds)
-        else:
-            for b in range(nb):
-                _column_block(X, center, s1[b], s2[b], lo[b], hi[b], bounds[b], bounds[b + 1])
+        s1[:] = 0.0
+        s2[:] = 0.0
+        lo[:] = np.inf
+        hi[:] = -np.inf
+        for_each_round(
+            rows, bounds, parallel_worth_it(n, d, 1, nb),
+            lambda pieces, blocks, r0, r1: _column_parallel(pieces, blocks, center, s1, s2, lo, hi),
+            lambda piece, b, r0, r1: _column_block(piece, center, s1[b], s2[b], lo[b], hi[b]))
 
     run(np.zeros(d))
     mean = s1.sum(axis=0) / n
@@ -430,7 +438,8 @@ def squared_distances(X: np.ndarray, centers: np.ndarray, *, shift: np.ndarray |
     shift = np.ascontiguousarray(shift, dtype=dtype)
     shifted = np.asarray(centers, dtype=np.float64) - shift
     _, centers_t, sqnorm = prepare_centers(shifted, dtype)
-    n, d = X.shape
+    rows = as_rows(X)
+    n, d = rows.shape
     out = np.empty((n, centers_t.shape[1]), dtype=dtype)
     if n == 0:
         return out
@@ -439,11 +448,12 @@ def squared_distances(X: np.ndarray, centers: np.ndarray, *, shift: np.ndarray |
     nb = n_blocks(n, 1, d, chunk)
     bounds = block_bounds(n, nb, chunk)
     with blas_single_thread():
-        if parallel_worth_it(n, d, k, nb):
-            _sqdist_parallel(X, shift, centers_t, sqnorm, out, bounds, chunk)
-        else:
-            for b in range(nb):
-                _sqdist_block(X, shift, centers_t, sqnorm, out, bounds[b], bounds[b + 1], chunk)
+        for_each_round(
+            rows, bounds, parallel_worth_it(n, d, k, nb),
+            lambda pieces, blocks, r0, r1: _sqdist_parallel(pieces, blocks, r0, r1, shift,
+                                                            centers_t, sqnorm, out, chunk),
+            lambda piece, b, r0, r1: _sqdist_block(piece, shift, centers_t, sqnorm, out, r0, r1,
+                                                   chunk))
     return out
 
 
@@ -475,6 +485,7 @@ def labels_inertia(X: np.ndarray, centers: np.ndarray, sample_weight: np.ndarray
         ``sum(w * ||x - c_label||^2)``, accumulated in float64. Only if
         ``return_inertia``.
     """
+    X = as_rows(X)
     dtype = np.result_type(compute_dtype(X.dtype), compute_dtype(centers.dtype))
     shift = default_shift(centers, dtype)
     n = X.shape[0]
@@ -572,21 +583,28 @@ class LloydKernel:
                 self._sums = np.zeros((self.n_blocks, k, self.X.shape[1]))
                 self._weight_sums = np.zeros((self.n_blocks, k))
             sums, weight_sums = self._sums, self._weight_sums
+            sums[:] = 0.0
+            weight_sums[:] = 0.0
         else:  # placeholders of the same types (no recompilation), never written
             sums, weight_sums = np.zeros((1, 1, 1)), np.zeros((1, 1))
-        X, n, d = self.X, self.X.shape[0], self.X.shape[1]
-        args = (X, self.shift, self.sample_weight, shifted, shifted_t, csq, cnorm,
+        n, d = self.X.shape
+        args = (self.shift, self.sample_weight, shifted, shifted_t, csq, cnorm,
                 self.err_coef, offset, off_err, sparse, labels, self.sqdist)
+        changed = self._changed
+        changed[:] = 0
+
+        def run_parallel(pieces, blocks, r0, r1):
+            _lloyd_parallel(pieces, blocks, r0, r1, *args, sums, weight_sums, changed,
+                            self.chunk, want_sqdist, want_sums)
+
+        def run_block(piece, b, r0, r1):
+            bs = b if want_sums else 0
+            changed[b] += _lloyd_block(piece, *args, sums[bs], weight_sums[bs], r0, r1,
+                                       self.chunk, want_sqdist, want_sums)
+
         with blas_single_thread():
-            if parallel_worth_it(n, d, k, self.n_blocks):
-                _lloyd_parallel(*args, sums, weight_sums, self._changed, self.bounds,
-                                self.chunk, want_sqdist, want_sums)
-            else:
-                for b in range(self.n_blocks):
-                    bs = b if want_sums else 0
-                    self._changed[b] = _lloyd_block(
-                        *args, sums[bs], weight_sums[bs], self.bounds[b], self.bounds[b + 1],
-                        self.chunk, want_sqdist, want_sums)
+            for_each_round(self.X, self.bounds, parallel_worth_it(n, d, k, self.n_blocks),
+                           run_parallel, run_block)
         inertia = float(self.sqdist @ self.sample_weight) if want_sqdist else float("nan")
         if want_sums:
             sums = self._sums.sum(axis=0)

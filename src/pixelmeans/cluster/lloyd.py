@@ -115,8 +115,9 @@ def kmeans_single(X, sample_weight, centers_init, *, shift, max_iter=300, tol=0.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features), dtype uint8, float32 or float64
-        C-contiguous, finite data; never modified or copied.
+    X : ndarray of shape (n_samples, n_features), dtype uint8, float32 or float64, or RowSource
+        C-contiguous, finite data, never modified or copied; or rows read chunk by
+        chunk (:mod:`pixelmeans.cluster._rows`), with the same result.
     sample_weight : ndarray of shape (n_samples,), dtype float64
         Non-negative weights with a positive sum.
     centers_init : ndarray of shape (n_clusters, n_features), dtype of ``shift``
@@ -165,7 +166,7 @@ def kmeans_single(X, sample_weight, centers_init, *, shift, max_iter=300, tol=0.
             sqdist = step.sqdist
             if not want_inertia:  # same centres, same labels: only the distances are new
                 sqdist = kernel.step(centers, labels.copy(), want_sums=False).sqdist
-            relocate_args = (X, shift, sample_weight, labels, sqdist)
+            relocate_args = (kernel.X, shift, sample_weight, labels, sqdist)
         new_centers, keep, n_empty = update_centers(
             centers, step.sums, step.weight_sums, empty_clusters,
             relocate_args=relocate_args,
@@ -201,7 +202,7 @@ def kmeans_single(X, sample_weight, centers_init, *, shift, max_iter=300, tol=0.
 
     n_iter = i + 1
     final_centers = _original(centers, shift)
-    final_labels, inertia = labels_inertia(X, final_centers, sample_weight)
+    final_labels, inertia = labels_inertia(kernel.X, final_centers, sample_weight)
     if verbose:
         if converged:
             print(f"K-means converged after {n_iter} steps.")

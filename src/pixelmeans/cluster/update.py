@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pixelmeans.cluster._rows import as_rows
+
 __all__ = ["EMPTY_POLICIES", "relocate_empty_clusters", "update_centers"]
 
 EMPTY_POLICIES = ("relocate", "drop", "keep")
@@ -31,7 +33,7 @@ def relocate_empty_clusters(X, shift, sample_weight, labels, sqdist, sums, weigh
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray of shape (n_samples, n_features) or RowSource
         The data (any of the kernel dtypes).
     shift : ndarray of shape (n_features,), dtype float32 or float64
         The shift of the kernel coordinates; ``sums`` are sums of ``x - shift``.
@@ -58,8 +60,9 @@ def relocate_empty_clusters(X, shift, sample_weight, labels, sqdist, sums, weigh
     n_empty = min(n_empty, sqdist.size)
     # Same selection (and order) as scikit-learn's _relocate_empty_clusters_dense.
     far = np.argpartition(sqdist, -n_empty)[: -n_empty - 1 : -1]
-    for new_id, idx in zip(empty[:n_empty], far):
-        x = (np.asarray(X[idx], dtype=shift.dtype) - shift).astype(np.float64)
+    rows = as_rows(X).take(far)
+    for new_id, idx, row in zip(empty[:n_empty], far, rows):
+        x = (np.asarray(row, dtype=shift.dtype) - shift).astype(np.float64)
         w = sample_weight[idx]
         old_id = labels[idx]
         sums[old_id] -= x * w

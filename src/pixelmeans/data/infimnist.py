@@ -321,6 +321,68 @@ def fetch_infimnist(train, n: int = MNIST8M_SIZE, seed: int = 0, data_dir=None, 
     return path
 
 
+def open_infimnist(n: int | None = None, data_dir=None):
+    """The first ``n`` cached InfiMNIST images and labels, on disk, read only when sliced.
+
+    For data sets larger than memory: :class:`pixelmeans.KMeans` fits the images as
+    they are (uint8, chunk by chunk), ``predict`` labels them the same way.
+
+    Parameters
+    ----------
+    n : int, optional
+        Default: every image of the largest cached store.
+    data_dir : path-like, optional
+
+    Returns
+    -------
+    images : array-like of uint8, shape (n, 28, 28)
+        A zarr array (or its first ``n`` rows), chunked along the images.
+    labels : array-like of uint8, shape (n,)
+
+    Examples
+    --------
+    >>> from pixelmeans import KMeans
+    >>> from pixelmeans.data.infimnist import open_infimnist
+    >>> images, labels = open_infimnist(1_000_000)          # doctest: +SKIP
+    >>> km = KMeans(256, max_iter=20).fit(images)           # doctest: +SKIP
+    """
+    from pixelmeans.data.store import Head, open_store
+
+    stores = [(size, p) for size, p in _stores(0, data_dir) if n is None or size >= n]
+    if not stores:
+        raise InputError(f"infimnist: no store of {n or MNIST8M_SIZE:,} images yet; run "
+                         f"`pixelmeans fetch infimnist --n {n or MNIST8M_SIZE}` first")
+    size, path = stores[-1] if n is None else stores[0]
+    images, labels, _ = open_store(path)
+    if n is None or n == size:
+        return images, labels
+    return Head(images, n), Head(labels, n)
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux's MemAvailable), or None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def _check_fits_in_memory(name: str, n: int, n_pixels: int) -> None:
+    """Refuse, before reading, a data set that a run could not hold: its uint8 images
+    and their float32 features (the out-of-core fit is ``KMeans.fit`` on the store)."""
+    need = n * n_pixels * (1 + 4)
+    available = _available_memory()
+    if available is not None and need > 0.8 * available:
+        raise InputError(
+            f"{name}: {n:,} images need {need / 1e9:.1f} GB in memory as images and float32 "
+            f"features, and {available / 1e9:.1f} GB are available; take fewer "
+            f"(infimnist:N), or fit them out of core (README: Eight million digits)")
+
+
 def load_infimnist(n: int | None, split: str = "train", data_dir=None, *, mnist_test=None):
     """The first ``n`` images of the smallest cached store that has them, as a Dataset.
 
@@ -344,6 +406,7 @@ def load_infimnist(n: int | None, split: str = "train", data_dir=None, *, mnist_
         size, path = stores[-1] if n is None else stores[0]
         images, labels, attrs = open_store(path)
         take = size if n is None else n
+        _check_fits_in_memory(name, take, int(np.prod(images.shape[1:])))
         parts.append(Dataset(np.asarray(images[:take]), np.asarray(labels[:take], dtype=np.int64),
                              tuple(attrs.get("class_names", [str(i) for i in range(10)])), name, "train"))
     return concat(parts, name, split) if len(parts) > 1 else parts[0]

@@ -108,3 +108,31 @@ def open_store(path: str | os.PathLike):
             or labels.shape != images.shape[:1]:
         raise InputError(f"{path}: not a pixelmeans image store (format {attrs.get('format')!r})")
     return images, labels, attrs
+
+
+class Head:
+    """The first ``n`` rows of a chunked array, still read chunk by chunk (zarr arrays
+    have no lazy views). Has what :class:`pixelmeans.KMeans` reads from such an array:
+    ``shape``, ``dtype``, ``chunks`` and row slicing."""
+
+    def __init__(self, array, n: int):
+        if not 0 <= n <= array.shape[0]:
+            raise InputError(f"asked for the first {n} rows of an array of {array.shape[0]}")
+        self.array = array
+        self.shape = (int(n), *array.shape[1:])
+        self.dtype = array.dtype
+        self.chunks = array.chunks
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key):
+        rows = key[0] if isinstance(key, tuple) else key
+        if isinstance(rows, slice):
+            rows = slice(*rows.indices(self.shape[0]))
+        else:
+            rows = np.asarray(rows)
+            if rows.size and (rows.min() < -self.shape[0] or rows.max() >= self.shape[0]):
+                raise IndexError(f"row index out of range for {self.shape[0]} rows")
+            rows = np.where(rows < 0, rows + self.shape[0], rows)
+        return self.array[(rows, *key[1:]) if isinstance(key, tuple) else rows]
