@@ -124,3 +124,41 @@ def test_fetch_then_load_by_name(tmp_path, monkeypatch, sources):
     assert test.images.shape == (10000, 28, 28)
     with pytest.raises(InputError, match="fetch infimnist"):
         load_dataset("infimnist:5000", split="train", download=False)
+
+
+def test_a_store_is_fitted_out_of_core_with_the_in_memory_result(tmp_path, sources):
+    """KMeans on the store's zarr arrays (all of them, and the first rows of a larger
+    store) reads them chunk by chunk and gives the in-memory fit's bits."""
+    from pixelmeans import KMeans
+    from pixelmeans.data.dataset import Dataset
+    from pixelmeans.data.infimnist import fetch_infimnist, open_infimnist
+    from pixelmeans.data.store import open_store, write_store
+
+    images, labels = sources
+    small = Dataset(images, labels.astype(np.int64), tuple(str(i) for i in range(10)), "mnist", "train")
+    fetch_infimnist(lambda: small, 1500, 0, tmp_path, echo=lambda line: None)
+    for n in (1500, 1100):
+        disk, disk_labels = open_infimnist(n, data_dir=tmp_path)
+        assert disk.shape == (n, 28, 28) and not isinstance(disk, np.ndarray)
+        memory = np.asarray(disk[:]).reshape(n, -1)
+        np.testing.assert_array_equal(memory, generate(np.arange(n), images, seed=0).reshape(n, -1))
+        np.testing.assert_array_equal(np.asarray(disk_labels[:]), infimnist_labels(np.arange(n), labels))
+        a = KMeans(10, random_state=0, init="k-means||", n_init=1).fit(memory)
+        b = KMeans(10, random_state=0, init="k-means||", n_init=1).fit(disk)
+        np.testing.assert_array_equal(a.labels_, b.labels_)
+        np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+        assert a.inertia_ == b.inertia_ and a.n_iter_ == b.n_iter_
+    # small chunks: blocks of several pieces
+    memory_all = generate(np.arange(1500), images)
+    path = write_store(tmp_path / "chunked", 1500, (28, 28),
+                       lambda lo, hi: (memory_all[lo:hi], np.zeros(hi - lo, np.uint8)),
+                       attrs={}, chunk=300)
+    z, _, _ = open_store(path)
+    init = memory_all[:10].reshape(10, -1).astype(np.float32)
+    for algorithm in ("lloyd", "elkan"):
+        a = KMeans(10, init=init, n_init=1, algorithm=algorithm).fit(memory_all.reshape(1500, -1))
+        b = KMeans(10, init=init, n_init=1, algorithm=algorithm).fit(z)
+        np.testing.assert_array_equal(a.labels_, b.labels_)
+        assert a.inertia_ == b.inertia_ and a.n_iter_ == b.n_iter_
+    with pytest.raises(InputError, match="fetch infimnist"):
+        open_infimnist(2000, data_dir=tmp_path)
