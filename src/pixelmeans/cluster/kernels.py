@@ -516,8 +516,9 @@ class LloydKernel:
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features), dtype uint8, float32 or float64
-        C-contiguous data, never modified or copied.
+    X : ndarray of shape (n_samples, n_features), dtype uint8, float32 or float64, or RowSource
+        C-contiguous data, never modified or copied, or rows read chunk by chunk
+        (:mod:`pixelmeans.cluster._rows`).
     sample_weight : ndarray of shape (n_samples,), dtype float64
     shift : ndarray of shape (n_features,), dtype ``dtype``
         Subtracted from every row before any arithmetic; centres passed to
