@@ -363,6 +363,10 @@ def _new_state(chunk, sample_weight, index, offset):
     return ChunkState(chunk, sample_weight, index, offset)
 
 
+def _message(value):
+    return value
+
+
 def _call(state, method, *args):
     """Run ``state.method(*args)`` on the worker with the kernels on one thread."""
     with _one_thread():
@@ -399,11 +403,14 @@ class _Chunks:
     def call(self, method, *args, broadcast=()):
         """``state.method(*args)`` on every chunk; results in chunk order.
 
-        ``broadcast``: positions in ``args`` sent once to every worker (centres).
+        ``broadcast``: positions in ``args`` sent once, not once per chunk (centres):
+        each becomes a task of its own whose result the chunks' tasks fetch from the
+        worker that holds it. Not ``scatter``: a scattered value dies with its worker,
+        a task's result is recomputed from the task.
         """
         args = list(args)
         for i in broadcast:
-            [args[i]] = self.client.scatter([args[i]], broadcast=True, hash=False)
+            args[i] = self.client.submit(_message, args[i], pure=False)
         futures = [self.client.submit(_call, s, method, *args, pure=False) for s in self.states]
         return self._gather(futures)
 
@@ -719,7 +726,7 @@ def _transform_block(block, centers):
 
 def _inertia_block(block, weights, centers):
     with _one_thread():
-        w = None if weights is None else np.asarray(weights, dtype=np.float64)
+        w = None if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
         return np.array([labels_inertia(np.ascontiguousarray(block), centers, w)[1]])
 
 
@@ -748,15 +755,14 @@ def score(estimator, X, sample_weight=None):
 
     X = _rows_of(X, estimator.n_features_in_)
     if sample_weight is None:
-        w = None
-    else:
-        w = sample_weight if isinstance(sample_weight, da.Array) else da.from_array(
-            check_sample_weight(sample_weight, int(X.shape[0])), chunks=(X.chunks[0],))
-        w = w.rechunk((X.chunks[0],))
-    if w is None:
         parts = X.map_blocks(_inertia_block, None, estimator.cluster_centers_, drop_axis=1,
                              chunks=((1,) * X.numblocks[0],), dtype=np.float64)
     else:
+        if isinstance(sample_weight, da.Array):
+            sample_weight = sample_weight.compute()
+        w = check_sample_weight(sample_weight, int(X.shape[0]))
+        # (n, 1), so that its blocks pair with X's row blocks
+        w = da.from_array(w[:, None], chunks=(X.chunks[0], (1,)))
         parts = da.map_blocks(_inertia_block, X, w, estimator.cluster_centers_, drop_axis=1,
                               chunks=((1,) * X.numblocks[0],), dtype=np.float64)
     total = 0.0
