@@ -219,13 +219,53 @@ def test_a_rebuilt_chunk_state_steps_as_the_one_it_replaces(pixels, kernel):
     for t in range(4):
         msg = {"run": 0, "t": t, "kernel": kernel, "shift": shift, "centers": centers,
                "prev": prev, "keep": keep, "want_inertia": True}
-        n_changed, inertia, sums, weight_sums = lived.step(msg)
+        n_changed, inertia, sums, weight_sums, rebuilt = lived.step(msg)
+        assert rebuilt is False
         prev, centers = centers, (sums / np.maximum(weight_sums, 1)[:, None]).astype(np.float32)
     msg = {"run": 0, "t": 4, "kernel": kernel, "shift": shift, "centers": centers,
            "prev": prev, "keep": None, "want_inertia": True}
     rebuilt = dk.ChunkState(X, None, 0, 0).step(msg)
     expected = lived.step(dict(msg))
     assert expected[0] > 0
+    assert rebuilt[4] and not expected[4]
     assert rebuilt[0] == expected[0]
     np.testing.assert_array_equal(rebuilt[2], expected[2])
     np.testing.assert_array_equal(rebuilt[3], expected[3])
+
+
+def test_restarts_under_use_cluster_run_on_it(client, pixels):
+    from pixelmeans.restarts import fit_restarts
+
+    init = pixels[::150][:K].astype(np.float32)
+    params = dict(k=K, n_init=2, seed=0, init=init, max_iter=50, tol=0.0,
+                  empty_clusters="relocate")
+    one, _ = fit_restarts(pixels, **params)
+    with dk.use_cluster(client.scheduler.address):
+        assert dk.is_dask_array(dk.on_cluster(pixels))
+        assert dk.on_cluster(pixels) is dk.on_cluster(pixels)  # uploaded once
+        many, records = fit_restarts(pixels, **params)
+    assert not dk.is_dask_array(dk.on_cluster(pixels))
+    assert len(records) == 2
+    _assert_same(one, many)
+
+
+def test_cli_unreachable_scheduler_exits_2(capsys):
+    from pixelmeans.cli import main
+
+    code = main(["run", "--scheduler", "tcp://127.0.0.1:9", "--k", "3"])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "no Dask scheduler answered" in err
+
+
+def test_infimnist_generated_on_the_workers(client, mnist_test_pixels):
+    from pixelmeans.data.infimnist import generate, infimnist_dask
+
+    source = mnist_test_pixels[:200].reshape(-1, 28, 28)
+    X = infimnist_dask(1200, source, seed=5, chunk_rows=300)
+    assert X.numblocks == (4, 1)
+    local = generate(np.arange(1200), source, seed=5).reshape(1200, -1)
+    init = local[:6].astype(np.float32)
+    one = KMeans(6, init=init, tol=0.0).fit(local)
+    many = KMeans(6, init=init, tol=0.0).fit(X)
+    _assert_same(one, many)

@@ -102,24 +102,20 @@ from pixelmeans.cluster.kernels import (
 )
 from pixelmeans.cluster.lloyd import KERNELS, SingleRun, choose_kernel, kmeans_single
 from pixelmeans.cluster.update import center_shift_total, update_centers
-from pixelmeans.errors import InputError, MissingDependencyError
+from pixelmeans.errors import ClusterError, InputError, MissingDependencyError
 
-__all__ = ["ChunkState", "ClusterError", "connect", "fit", "is_dask_array", "predict",
-           "score", "transform"]
+__all__ = ["ChunkState", "ClusterError", "connect", "fit", "is_dask_array", "on_cluster",
+           "predict", "score", "transform", "use_cluster"]
 
 INSTALL_HINT = "pip install 'pixelmeans[dask]'"
 #: Seconds to wait for a scheduler to answer before giving up.
-CONNECT_TIMEOUT = 5.0
+CONNECT_TIMEOUT = 3.0
 #: k-means++ on a Dask array runs on about this many sampled points (at least 100 k).
 PLUSPLUS_SAMPLE = 10_000
 # Weighted Lloyd steps on the k-means|| candidates (as the single-process one).
 _RECLUSTER_STEPS = 20
 # Rows per block of the column sums (bounds the float64 temporary).
 _STATS_ROWS = 4096
-
-
-class ClusterError(RuntimeError):
-    """The cluster could not finish a fit (workers lost beyond recovery); one line."""
 
 
 def is_dask_array(X) -> bool:
@@ -185,6 +181,51 @@ def connect(spec: str, timeout: float = CONNECT_TIMEOUT):
                          f"{timeout:g} s ({type(exc).__name__})") from None
 
 
+# The cluster the command line asked for (``use_cluster``), and the Dask arrays made
+# of its NumPy data (so that restarts and sweep cells upload the data once).
+_SESSION = {"client": None, "arrays": []}
+
+
+@contextlib.contextmanager
+def use_cluster(spec: str | None):
+    """Within the block, :func:`on_cluster` puts data on the cluster of ``spec``.
+
+    ``spec``: as :func:`connect`, or None (nothing changes). The client, and a local
+    cluster it started, are closed on exit.
+    """
+    if spec is None:
+        yield None
+        return
+    client = connect(spec)
+    _SESSION.update(client=client, arrays=[])
+    try:
+        yield client
+    finally:
+        _SESSION.update(client=None, arrays=[])
+        cluster = client.cluster
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def on_cluster(X):
+    """``X`` as a Dask array on the cluster of :func:`use_cluster` (one chunk a worker,
+    uploaded once), or ``X`` itself outside such a block."""
+    client = _SESSION["client"]
+    if client is None or is_dask_array(X):
+        return X
+    for source, array in _SESSION["arrays"]:
+        if source is X:
+            return array
+    import dask.array as da
+
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+    rows = max(1, -(-X.shape[0] // n_workers))
+    array = client.persist(da.from_array(X, chunks=(rows, -1)))
+    _SESSION["arrays"].append((X, array))
+    return array
+
+
 # ---------------------------------------------------------------------------
 # worker side
 
@@ -242,7 +283,7 @@ class ChunkState:
         previous centres (one full pass): the canonical labels, the ones it lost.
         """
         if self.run == (msg["run"], msg["t"]):
-            return
+            return False
         self.run = None
         prev = msg["prev"]
         k = prev.shape[0] if prev is not None else msg["centers"].shape[0]
@@ -253,6 +294,7 @@ class ChunkState:
             kernel.step(prev, labels, want_sums=False, want_sqdist=False)
         self.kernel, self.labels = kernel, labels
         self.run = (msg["run"], msg["t"])
+        return prev is not None
 
     def step(self, msg):
         """One step against ``msg['centers']`` (after dropping ``msg['keep']``).
@@ -264,8 +306,10 @@ class ChunkState:
             NaN unless ``msg['want_inertia']``.
         sums : ndarray of shape (k, n_features), dtype float64
         weight_sums : ndarray of shape (k,), dtype float64
+        rebuilt : bool
+            Whether the labels of the previous step had to be recomputed first.
         """
-        self._sync(msg)
+        rebuilt = self._sync(msg)
         run, t = self.run
         self.run = None  # invalid until this step is complete
         keep = msg["keep"]
@@ -276,7 +320,7 @@ class ChunkState:
             self.kernel.drop(keep)
         res = self.kernel.step(msg["centers"], self.labels, want_sqdist=msg["want_inertia"])
         self.run = (run, t + 1)
-        return res.n_changed, res.inertia, res.sums, res.weight_sums
+        return res.n_changed, res.inertia, res.sums, res.weight_sums, rebuilt
 
     def farthest(self, centers, shift, m):
         """The ``m`` points farthest from their nearest centre (a full pass; stateless).
@@ -418,7 +462,7 @@ class _Chunks:
         from distributed.scheduler import KilledWorker
 
         try:
-            return self.client.gather(futures)
+            return self.client.gather(futures, direct=True)
         except KilledWorker as exc:
             raise ClusterError(f"Dask cluster: a task killed its workers repeatedly ({exc}); "
                                "the fit stopped") from None
@@ -596,6 +640,7 @@ def _run(chunks, centers, shift, *, run, kernel, max_iter, tol, empty_clusters,
                "prev": prev, "keep": keep, "want_inertia": want_inertia}
         parts = chunks.call("step", msg, broadcast=(0,))
         n_changed = sum(int(p[0]) for p in parts)
+        rebuilt = sum(bool(p[4]) for p in parts)
         inertia = sum(float(p[1]) for p in parts)
         sums = np.zeros_like(parts[0][2])
         weight_sums = np.zeros_like(parts[0][3])
@@ -623,6 +668,8 @@ def _run(chunks, centers, shift, *, run, kernel, max_iter, tol, empty_clusters,
             if n_empty:
                 verb = {"relocate": "relocated", "drop": "dropped", "keep": "kept"}[empty_clusters]
                 empty_note = f", {n_empty} empty cluster{'s' if n_empty > 1 else ''} {verb}"
+            if rebuilt:
+                empty_note += f", {rebuilt} chunk state{'s' if rebuilt > 1 else ''} rebuilt"
             print(f"Step {i + 1}: inertia {inertia:.6g}, {n_changed} points changed, centre "
                   f"shift {moved:.3g}{empty_note} ({time.perf_counter() - started:.2f} s, "
                   f"{n_workers} workers)")
