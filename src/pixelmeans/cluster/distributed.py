@@ -221,7 +221,11 @@ def on_cluster(X):
 
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))
     rows = max(1, -(-X.shape[0] // n_workers))
-    array = client.persist(da.from_array(X, chunks=(rows, -1)))
+    with warnings.catch_warnings():
+        # The data goes into the graph once, on purpose: a chunk a lost worker took
+        # with it is then recomputed from the graph (Dask warns about large graphs).
+        warnings.filterwarnings("ignore", message="Sending large graph")
+        array = client.persist(da.from_array(X, chunks=(rows, -1)))
     _SESSION["arrays"].append((X, array))
     return array
 
