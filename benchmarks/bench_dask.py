@@ -80,7 +80,7 @@ def main(argv=None):
     finally:
         client.close()
         cluster.close()
-    path = args.out or result_name("dask", f"-k{args.k}")
+    path = args.out or result_name("dask", f"-k{args.k}-chunks{args.chunks}")
     with open(path, "w", encoding="utf-8") as f:
         json.dump(out, f, indent=2)
     print("wrote", path)
