@@ -444,6 +444,7 @@ class _Chunks:
         self.states = [client.submit(_new_state, p, w, i, int(o), pure=False)
                        for i, (p, w, o) in enumerate(zip(parts, weights, self.offsets))]
         del parts  # the states hold the chunks
+        self._where = {}
 
     def __len__(self):
         return len(self.states)
@@ -459,8 +460,52 @@ class _Chunks:
         args = list(args)
         for i in broadcast:
             args[i] = self.client.submit(_message, args[i], pure=False)
-        futures = [self.client.submit(_call, s, method, *args, pure=False) for s in self.states]
-        return self._gather(futures)
+        return self._run({c: (method, *args) for c in range(len(self.states))})
+
+    def _pin(self):
+        """The worker each state lives on, as the scheduler knows it now (or None).
+
+        A state keeps to its worker: Dask may otherwise move a task to an idle worker
+        and copy the state there, and the copy left behind falls a step behind (it
+        then rebuilds itself, correct but slow).
+        """
+        who = self.client.who_has(self.states)
+        for c, state in enumerate(self.states):
+            holders = sorted(who.get(state.key, ()))
+            if self._where.get(c) not in holders:
+                self._where[c] = holders[0] if holders else None
+        return self._where
+
+    def _run(self, calls):
+        """``{chunk: (method, *args)}`` -> results in the order of ``calls``.
+
+        Tasks go to the worker that holds the chunk's state; one whose worker has
+        left while it waited is submitted again without that restriction.
+        """
+        from distributed import wait
+
+        where = self._pin()
+
+        def submit(c, pinned):
+            method, *args = calls[c]
+            place = {"workers": [where[c]], "allow_other_workers": False} if (
+                pinned and where[c] is not None) else {}
+            return self.client.submit(_call, self.states[c], method, *args, pure=False,
+                                      **place)
+
+        futures = {c: submit(c, True) for c in calls}
+        while True:
+            try:
+                wait(list(futures.values()), timeout=2.0)
+                break
+            except TimeoutError:
+                pass
+            alive = set(self.client.scheduler_info(n_workers=-1).get("workers", {}))
+            for c, f in futures.items():
+                if not f.done() and where[c] is not None and where[c] not in alive:
+                    f.cancel()
+                    futures[c] = submit(c, False)
+        return self._gather(list(futures.values()))
 
     def _gather(self, futures):
         from distributed.scheduler import KilledWorker
@@ -481,13 +526,12 @@ class _Chunks:
         indices = np.asarray(indices, dtype=np.int64).reshape(-1)
         which = np.searchsorted(self.offsets, indices, side="right") - 1
         out = np.empty((indices.size, self.shape[1]), dtype=self.dtype)
-        futures, places = [], []
+        calls, places = {}, []
         for c in np.unique(which):
             at = np.flatnonzero(which == c)
-            local = indices[at] - self.offsets[c]
-            futures.append(self.client.submit(_call, self.states[c], "rows", local, pure=False))
+            calls[int(c)] = ("rows", indices[at] - self.offsets[c])
             places.append(at)
-        for at, rows in zip(places, self._gather(futures)):
+        for at, rows in zip(places, self._run(calls)):
             out[at] = rows
         return out
 
@@ -702,8 +746,8 @@ def _kmeans_parallel(chunks, n_clusters, random_state, shift,
     u = random_state.uniform() * totals.sum()
     c = min(int(np.searchsorted(np.cumsum(totals), u, side="right")), len(totals) - 1)
     u -= totals[:c].sum()
-    first = chunks.client.submit(_call, chunks.states[c], "pick", u, pure=False)
-    chosen = [np.asarray(chunks._gather([first])[0], dtype=dtype)[None, :]]
+    [first] = chunks._run({c: ("pick", u)})
+    chosen = [np.asarray(first, dtype=dtype)[None, :]]
     sid = int(random_state.randint(np.iinfo(np.int32).max))
     seed = int(random_state.randint(np.iinfo(np.int32).max))
     new_rounds = [chosen[0] - shift]
