@@ -9,7 +9,7 @@
   kernel of :data:`pixelmeans.cluster.lloyd.KERNELS` built on that chunk with the
   fit's global shift. Per-point state (labels, Hamerly/Yinyang/Elkan bounds) never
   leaves the worker.
-* A step sends the centres out once (broadcast to every worker) and gets back, per
+* A step sends the centres out once (one task, fetched by the workers) and gets back, per
   chunk, ``(n_changed, inertia, sums, weight_sums)``: ``k x d`` and ``k`` float64
   numbers. The client adds them up *in chunk order* in float64 and applies the same
   M-step, empty-cluster policy and stopping rules as
@@ -46,8 +46,8 @@ lost worker took with it is rebuilt by Dask from its chunk (whose graph is
 deterministic: the data store, the generator or the client's array), and a state
 that did not see the previous step recomputes its labels against the previous
 centres with one full pass before stepping, so ``n_changed`` and the sums are those
-of an uninterrupted fit. Messages are broadcast to every worker, so a lost worker
-does not lose them. What Dask cannot recompute (``KilledWorker`` after repeated
+of an uninterrupted fit. Each step message is a task of its own, so a lost worker
+that held it does not lose it (Dask recomputes it). What Dask cannot recompute (``KilledWorker`` after repeated
 deaths, data scattered from a client that is gone) stops the fit with one line
 (:class:`ClusterError`).
 
@@ -86,6 +86,7 @@ from pixelmeans.cluster._validation import (
 )
 from pixelmeans.cluster.history import KMeansStep
 from pixelmeans.cluster.init import (
+    _RECLUSTER_STEPS,
     KMEANS_PARALLEL_OVERSAMPLING,
     KMEANS_PARALLEL_ROUNDS,
     _kmeans_plusplus,
@@ -112,8 +113,6 @@ INSTALL_HINT = "pip install 'pixelmeans[dask]'"
 CONNECT_TIMEOUT = 3.0
 #: k-means++ on a Dask array runs on about this many sampled points (at least 100 k).
 PLUSPLUS_SAMPLE = 10_000
-# Weighted Lloyd steps on the k-means|| candidates (as the single-process one).
-_RECLUSTER_STEPS = 20
 # Rows per block of the column sums (bounds the float64 temporary).
 _STATS_ROWS = 4096
 
@@ -449,16 +448,16 @@ class _Chunks:
     def __len__(self):
         return len(self.states)
 
-    def call(self, method, *args, broadcast=()):
+    def call(self, method, *args, shared=()):
         """``state.method(*args)`` on every chunk; results in chunk order.
 
-        ``broadcast``: positions in ``args`` sent once, not once per chunk (centres):
+        ``shared``: positions in ``args`` sent once, not once per chunk (centres):
         each becomes a task of its own whose result the chunks' tasks fetch from the
         worker that holds it. Not ``scatter``: a scattered value dies with its worker,
         a task's result is recomputed from the task.
         """
         args = list(args)
-        for i in broadcast:
+        for i in shared:
             args[i] = self.client.submit(_message, args[i], pure=False)
         return self._run({c: (method, *args) for c in range(len(self.states))})
 
@@ -686,7 +685,7 @@ def _run(chunks, centers, shift, *, run, kernel, max_iter, tol, empty_clusters,
         started = time.perf_counter()
         msg = {"run": run, "t": i, "kernel": kernel, "shift": shift, "centers": centers,
                "prev": prev, "keep": keep, "want_inertia": want_inertia}
-        parts = chunks.call("step", msg, broadcast=(0,))
+        parts = chunks.call("step", msg, shared=(0,))
         n_changed = sum(int(p[0]) for p in parts)
         rebuilt = sum(bool(p[4]) for p in parts)
         inertia = sum(float(p[1]) for p in parts)
@@ -698,7 +697,7 @@ def _run(chunks, centers, shift, *, run, kernel, max_iter, tol, empty_clusters,
         relocate_args = None
         if empty_clusters == "relocate" and np.any(weight_sums == 0):
             n_empty = int(np.count_nonzero(weight_sums == 0))
-            far = chunks.call("farthest", centers, shift, n_empty, broadcast=(0,))
+            far = chunks.call("farthest", centers, shift, n_empty, shared=(0,))
             relocate_args = (np.concatenate([f[1] for f in far]), shift,
                              np.concatenate([f[2] for f in far]),
                              np.concatenate([f[3] for f in far]),
@@ -726,7 +725,7 @@ def _run(chunks, centers, shift, *, run, kernel, max_iter, tol, empty_clusters,
             break
     n_iter = i + 1
     final_centers = centers + shift
-    parts = chunks.call("final", final_centers, broadcast=(0,))
+    parts = chunks.call("final", final_centers, shared=(0,))
     labels = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32)
     inertia = sum(float(p[1]) for p in parts)
     if verbose:
@@ -753,11 +752,11 @@ def _kmeans_parallel(chunks, n_clusters, random_state, shift,
     new_rounds = [chosen[0] - shift]
     for _ in range(rounds):
         potential = sum(chunks.call("seeding_potential", sid, new_rounds, shift,
-                                    broadcast=(1,)))
+                                    shared=(1,)))
         if potential <= 0.0:
             break
         drawn = chunks.call("seeding_draw", sid, new_rounds, shift, seed, ell, potential,
-                            broadcast=(1,))
+                            shared=(1,))
         new = np.asarray(np.concatenate(drawn), dtype=dtype)
         if new.shape[0] == 0:
             break
@@ -770,7 +769,7 @@ def _kmeans_parallel(chunks, n_clusters, random_state, shift,
                                     replace=False, p=w / w.sum())
         candidates = np.concatenate([candidates, np.asarray(chunks[extra], dtype=dtype)])
     cw = np.zeros(len(candidates))
-    for part in chunks.call("nearest_weights", candidates, broadcast=(0,)):
+    for part in chunks.call("nearest_weights", candidates, shared=(0,)):
         cw += part
     if np.count_nonzero(cw) < n_clusters:
         cw = cw + 1e-12 * cw.sum()  # every candidate stays eligible
