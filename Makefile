@@ -16,11 +16,11 @@ $(VENV)/.run-installed: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install -e '.[test,deep]'
+	$(PIP) install -e '.[test,deep,dask]'
 	touch $@ $(VENV)/.run-installed
 
 $(VENV)/.bench-installed: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install -e '.[test,deep,bench]'
+	$(PIP) install -e '.[test,deep,dask,bench]'
 	touch $@ $(VENV)/.run-installed
 
 run: $(VENV)/.run-installed

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 
 from pixelmeans import __version__
-from pixelmeans.errors import InputError, MissingDependencyError
+from pixelmeans.errors import ClusterError, InputError, MissingDependencyError
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -79,7 +79,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     exit_on_sigterm()
     config = RunConfig(**_fit_settings(args), k=args.k, animation=not args.no_animation,
                        centroid_units=args.centroid_units)
-    run(config)
+    with _cluster(args):
+        run(config)
     return 0
 
 
@@ -95,8 +96,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     exit_on_sigterm()
     config = SweepConfig(**_fit_settings(args), k=parse_k(args.k), resume=args.resume)
-    sweep(config)
+    with _cluster(args):
+        sweep(config)
     return 0
+
+
+def _cluster(args: argparse.Namespace):
+    """The Dask cluster of ``--scheduler`` for the block (nothing without it)."""
+    from pixelmeans.cluster.distributed import use_cluster
+
+    return use_cluster(args.scheduler)
 
 
 def _cmd_embed(args: argparse.Namespace) -> int:
@@ -148,6 +157,9 @@ def _shared_options():
     fit.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     fit.add_argument("--overwrite", action="store_true",
                      help="replace an existing results folder that pixelmeans wrote")
+    fit.add_argument("--scheduler", metavar="tcp://HOST:PORT|local:N",
+                     help="fit on a Dask cluster: an existing scheduler, or N local worker "
+                          "processes (needs pixelmeans[dask]; k-means++ then runs on a sample)")
     features = argparse.ArgumentParser(add_help=False)
     features.add_argument("--features", default="pixels", help=FEATURES_HELP)
     features.add_argument("--set", dest="feature_options", action="append", default=[],
@@ -269,7 +281,7 @@ def _call(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("pixelmeans: interrupted; nothing half-written was left behind", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (InputError, MissingDependencyError, FileNotFoundError, FileExistsError,
+    except (InputError, MissingDependencyError, ClusterError, FileNotFoundError, FileExistsError,
             PermissionError, IsADirectoryError, NotADirectoryError) as exc:
         if args.debug:
             raise

@@ -14,3 +14,10 @@ class InputError(ValueError):
 
 class MissingDependencyError(ImportError):
     """An optional dependency is needed for what was asked; the message says what to install."""
+
+
+class ClusterError(RuntimeError):
+    """A Dask cluster could not finish a fit (workers lost beyond what Dask recomputes).
+
+    The message says what was lost, on one line; the CLI exits with code 2.
+    """

@@ -37,7 +37,10 @@ def fit_restarts(X, *, k, n_init, seed, init, max_iter, tol, empty_clusters,
         One per restart: seed, inertia, first_inertia, n_iter, converged, fit_time.
     """
     from pixelmeans import KMeans
+    from pixelmeans.cluster.distributed import on_cluster
     from pixelmeans.cluster.estimator import is_better_restart
+
+    X = on_cluster(X)  # a Dask array under ``--scheduler``
 
     best, records = None, []
     for i, s in enumerate(restart_seeds(seed, n_init)):

@@ -20,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from pixelmeans.cluster import distributed as _dask
 from pixelmeans.cluster._validation import (
     DATA_DTYPES,
     FINITE_KEYWORD,
@@ -360,6 +361,8 @@ callable, default="k-means++"
         self : KMeans
             Fitted estimator.
         """
+        if _dask.is_dask_array(X):
+            return _dask.fit(self, X, sample_weight, is_better=is_better_restart)
         X, sample_weight, init_kind, init, n_init, dtype = self._check_fit_data(X, sample_weight)
         n_samples, n_features = X.shape
         n_clusters = int(self.n_clusters)
@@ -468,6 +471,8 @@ callable, default="k-means++"
             Rows of ``cluster_centers_``; the first one on exact ties.
         """
         check_is_fitted(self)
+        if _dask.is_dask_array(X):
+            return _dask.predict(self, X)
         # The kernel reads every value anyway and marks rows with NaN or infinity
         # (label -1): one pass over X instead of a finiteness check and then the work.
         X = self._check_test_data(X, check_finite=False)
@@ -493,6 +498,8 @@ callable, default="k-means++"
             float64 otherwise.
         """
         check_is_fitted(self)
+        if _dask.is_dask_array(X):
+            return _dask.transform(self, X)
         return self._transform(self._check_test_data(X))
 
     def _transform(self, X):
@@ -513,6 +520,8 @@ callable, default="k-means++"
             ``-sum(w * ||x - nearest centroid||^2)``.
         """
         check_is_fitted(self)
+        if _dask.is_dask_array(X):
+            return _dask.score(self, X, sample_weight)
         X = self._check_test_data(X)
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
         _, inertia = labels_inertia(X, self.cluster_centers_, sample_weight)

@@ -410,3 +410,43 @@ def load_infimnist(n: int | None, split: str = "train", data_dir=None, *, mnist_
         parts.append(Dataset(np.asarray(images[:take]), np.asarray(labels[:take], dtype=np.int64),
                              tuple(attrs.get("class_names", [str(i) for i in range(10)])), name, "train"))
     return concat(parts, name, split) if len(parts) > 1 else parts[0]
+
+
+def infimnist_dask(n: int, train_images: np.ndarray, *, seed: int = 0,
+                   chunk_rows: int = 100_000, deformation: Deformation = Deformation()):
+    """The first ``n`` InfiMNIST images as a Dask array generated where it is computed.
+
+    Each chunk is :func:`generate` of its own index range, run on the worker that
+    computes it: nothing but the source images (one task, fetched once per worker)
+    travels, and a lost chunk is simply generated again, to the same bytes.
+
+    Parameters
+    ----------
+    n : int
+        Images, at least 1.
+    train_images : ndarray of uint8, shape (n_source, h, w)
+        As :func:`generate` (MNIST's training images for InfiMNIST proper).
+    seed : int
+    chunk_rows : int
+        Images per chunk (100,000 MNIST images are 78 MB).
+    deformation : Deformation
+
+    Returns
+    -------
+    dask.array.Array of uint8, shape (n, h * w)
+        Flattened images, rows in index order, chunks of ``chunk_rows`` rows.
+    """
+    import dask
+    import dask.array as da
+
+    if int(n) < 1 or int(chunk_rows) < 1:
+        raise InputError(f"infimnist: expected n >= 1 and chunk_rows >= 1, got {n} and {chunk_rows}")
+    d = int(np.prod(train_images.shape[1:]))
+    source = dask.delayed(np.ascontiguousarray(train_images), pure=True)
+    index = da.arange(int(n), chunks=int(chunk_rows), dtype=np.int64)
+    return index.map_blocks(_generate_rows, source, seed, deformation, new_axis=1,
+                            chunks=(index.chunks[0], (d,)), dtype=np.uint8)
+
+
+def _generate_rows(indices, train_images, seed, deformation):
+    return generate(indices, train_images, seed=seed, deformation=deformation).reshape(len(indices), -1)
