@@ -9,10 +9,16 @@ from pixelmeans.errors import InputError
 
 
 def image_shape_of(n_pixels: int, image_shape=None, input_shape=None, *, who: str) -> tuple[int, int]:
-    """``(h, w)`` of images with ``n_pixels`` pixels: ``image_shape`` if given, else the
-    ``input_shape`` of a 3-D input, else square. ``who`` starts the error messages."""
+    """``(h, w)`` of images with ``n_pixels`` pixels: ``image_shape`` if given (one side
+    may be -1: inferred from ``n_pixels``), else the ``input_shape`` of a 3-D input, else
+    square. ``who`` starts the error messages."""
     if image_shape is not None:
         shape = tuple(int(s) for s in image_shape)
+        if len(shape) == 2 and shape.count(-1) == 1:
+            known = shape[1] if shape[0] == -1 else shape[0]
+            if known < 1 or n_pixels % known:
+                raise InputError(f"{who}: image_shape {shape} does not fit images of {n_pixels} pixels")
+            shape = tuple(n_pixels // known if s == -1 else s for s in shape)
     elif input_shape is not None:
         shape = tuple(int(s) for s in input_shape)
     else:
@@ -31,6 +37,6 @@ def saved_image_shape(state: dict, image_shape, *, who: str) -> tuple[tuple[int,
     parameter when that is set."""
     shape = tuple(int(v) for v in state["image_shape_"].ravel())
     d = int(state["n_features_in_"])
-    if image_shape is not None and tuple(int(s) for s in image_shape) != shape:
+    if image_shape is not None and image_shape_of(d, image_shape, who=who) != shape:
         raise InputError(f"{who}: image_shape {tuple(image_shape)} does not fit the saved {shape}")
     return image_shape_of(d, shape, who=who), d

@@ -22,12 +22,12 @@ import math
 
 import numpy as np
 from numba import njit, prange
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin
 from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import as_pixel_matrix, check_n_features
-from pixelmeans.features._shape import image_shape_of, saved_image_shape
+from pixelmeans.features._base import ImageStage
+from pixelmeans.features._shape import image_shape_of
 
 CELL, BINS, BLOCK, CLIP = 4, 9, 2, 0.2
 
@@ -154,14 +154,13 @@ def hog(X, image_shape=None, *, cell: int = CELL, bins: int = BINS, block: int =
     return out
 
 
-class HOG(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class HOG(ClassNamePrefixFeaturesOutMixin, ImageStage):
     """Histograms of oriented gradients of every image (:func:`hog`), as a Pipeline stage.
 
     Parameters
     ----------
     image_shape : (h, w) or None
-        Needed for flattened images that are not square; default: the ``(h, w)`` of a
-        3-D input, else square.
+        As in :class:`~pixelmeans.features.Deskew`.
     cell, bins, block, clip : int, int, int, float
         As in :func:`hog`.
 
@@ -181,6 +180,8 @@ class HOG(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     (20, 3)
     """
 
+    _who = "hog"
+
     def __init__(self, image_shape=None, cell: int = CELL, bins: int = BINS, block: int = BLOCK,
                  clip: float = CLIP):
         self.image_shape = image_shape
@@ -189,16 +190,7 @@ class HOG(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.block = block
         self.clip = clip
 
-    def fit(self, X, y=None):
-        """Check the images' size and record it; ``y`` is ignored. Returns self."""
-        X = np.asarray(X)
-        d = as_pixel_matrix(X).shape[1]
-        shape = image_shape_of(d, self.image_shape, X.shape[1:] if X.ndim == 3 else None, who="hog")
-        self._check_size(shape)
-        self.image_shape_, self.n_features_in_ = shape, d
-        return self
-
-    def _check_size(self, shape) -> int:
+    def _check_shape(self, shape) -> int:
         if min(int(self.cell), int(self.bins), int(self.block)) < 1 or not float(self.clip) > 0:
             raise InputError("hog: cell, bins and block must be ≥ 1 and clip > 0")
         return _checked_size(shape, int(self.cell), int(self.bins), int(self.block))
@@ -209,19 +201,5 @@ class HOG(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "image_shape_")
         return hog_size(self.image_shape_, int(self.cell), int(self.bins), int(self.block))
 
-    def transform(self, X) -> np.ndarray:
-        """Descriptors of the images ``X``: float32 ``(n, hog_size((h, w)))``."""
-        check_is_fitted(self, "image_shape_")
-        X = np.asarray(X)
-        check_n_features(self, as_pixel_matrix(X))
-        return hog(X, self.image_shape_, cell=int(self.cell), bins=int(self.bins), block=int(self.block),
-                   clip=float(self.clip))
-
-    def _get_state(self) -> dict:
-        return {"n_features_in_": np.asarray(self.n_features_in_),
-                "image_shape_": np.asarray(self.image_shape_, dtype=np.int64)}
-
-    def _set_state(self, state: dict) -> None:
-        shape, d = saved_image_shape(state, self.image_shape, who="saved hog")
-        self._check_size(shape)
-        self.image_shape_, self.n_features_in_ = shape, d
+    def _apply(self, X: np.ndarray, shape) -> np.ndarray:
+        return hog(X, shape, cell=int(self.cell), bins=int(self.bins), block=int(self.block), clip=float(self.clip))
