@@ -17,9 +17,8 @@ import numpy as np
 from numba import njit, prange
 from sklearn.base import OneToOneFeatureMixin
 
-from pixelmeans.errors import InputError
 from pixelmeans.features._base import ImageStage
-from pixelmeans.features._shape import image_shape_of
+from pixelmeans.features._shape import images_of
 
 
 @njit(cache=True)
@@ -113,14 +112,8 @@ def deskew(X, image_shape=None) -> np.ndarray:
            [  0,   0, 255,   0,   0],
            [  0,   0, 255,   0,   0]], dtype=uint8)
     """
-    X = np.asarray(X)
-    if X.ndim not in (2, 3):
-        raise InputError(f"deskew: expected images of shape (n, h, w) or (n, d), got shape {X.shape}")
-    if not (X.dtype == np.uint8 or np.issubdtype(X.dtype, np.floating)):
-        raise InputError(f"deskew: expected uint8 or float pixels, got dtype {X.dtype}")
-    h, w = image_shape_of(int(np.prod(X.shape[1:])), image_shape,
-                          X.shape[1:] if X.ndim == 3 else None, who="deskew")
-    images = np.ascontiguousarray(X.reshape(X.shape[0], h, w))
+    X, images = images_of(X, image_shape, who="deskew")
+    h, w = images.shape[1:]
     to_uint8 = X.dtype == np.uint8
     out = np.empty(images.shape, dtype=np.uint8 if to_uint8 else np.float32)
     if images.shape[0]:

@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
 from pixelmeans.features._base import ImageStage
-from pixelmeans.features._shape import image_shape_of
+from pixelmeans.features._shape import images_of
 
 CELL, BINS, BLOCK, CLIP = 4, 9, 2, 0.2
 
@@ -138,15 +138,9 @@ def hog(X, image_shape=None, *, cell: int = CELL, bins: int = BINS, block: int =
     >>> H.shape, H.dtype, bool(H.min() >= 0 and H.max() <= 1)
     ((1, 1296), dtype('float32'), True)
     """
-    X = np.asarray(X)
-    if X.ndim not in (2, 3):
-        raise InputError(f"hog: expected images of shape (n, h, w) or (n, d), got shape {X.shape}")
-    if not (X.dtype == np.uint8 or np.issubdtype(X.dtype, np.floating)):
-        raise InputError(f"hog: expected uint8 or float pixels, got dtype {X.dtype}")
-    h, w = image_shape_of(int(np.prod(X.shape[1:])), image_shape,
-                          X.shape[1:] if X.ndim == 3 else None, who="hog")
+    X, images = images_of(X, image_shape, who="hog")
+    h, w = images.shape[1:]
     size = _checked_size((h, w), cell, bins, block)
-    images = np.ascontiguousarray(X.reshape(X.shape[0], h, w))
     out = np.empty((images.shape[0], size), np.float32)
     if images.shape[0]:
         scale = 1.0 / 255.0 if X.dtype == np.uint8 else 1.0
