@@ -86,6 +86,10 @@ class RunResult:
         Units of every file :meth:`save` writes.
     clock : Stopwatch
         Seconds per stage.
+    silhouette : tuple of (values, labels, indices) or None
+        :func:`pixelmeans.evaluate.sample_silhouettes` of the training features on its
+        fixed sample of ``evaluate.SILHOUETTE_SAMPLE`` images (the sweep's); None when
+        fewer than 2 clusters remain.
     """
 
     config: RunConfig
@@ -106,6 +110,7 @@ class RunResult:
     warnings: list
     units: dict
     clock: Stopwatch
+    silhouette: tuple | None = None
 
     @property
     def image_shape(self) -> tuple[int, int]:
@@ -255,6 +260,7 @@ def compute_run(config: RunConfig, *, echo=print, check_output: bool = True) -> 
     with clock.stage("evaluate"):
         nearest, farthest = nearest_and_farthest(X, model.labels_, model.transform(X))
         metrics, mapping, purity, sizes = _measure(model, train, test, X_test)
+        silhouette = _silhouettes(X, model.labels_, config.seed)
     run_warnings = collapse_warnings(k, sizes)
     for line in run_warnings:
         echo(f"warning: {line}")
@@ -263,7 +269,8 @@ def compute_run(config: RunConfig, *, echo=print, check_output: bool = True) -> 
     return RunResult(config=config, k=k, train=train, test=test, transformer=transformer, X=X,
                      model=model, restarts=restarts, metrics=metrics, mapping=mapping,
                      purity=purity, sizes=sizes, nearest=nearest, farthest=farthest,
-                     init=init_info, warnings=run_warnings, units=units, clock=clock)
+                     init=init_info, warnings=run_warnings, units=units, clock=clock,
+                     silhouette=silhouette)
 
 
 def _measure(model, train, test, X_test):
@@ -282,6 +289,15 @@ def _measure(model, train, test, X_test):
         metrics["test"] = ev.evaluate(model.predict(X_test), test.labels, mapping=mapping,
                                       n_clusters=k_out, n_classes=n_classes)
     return metrics, mapping, purity, sizes
+
+
+def _silhouettes(X, labels, seed):
+    """Silhouettes of a fixed sample (the sweep's, so that the mean is its number for
+    this k), or None when fewer than two clusters are left to compare."""
+    try:
+        return ev.sample_silhouettes(X, labels, sample_size=ev.SILHOUETTE_SAMPLE, random_state=seed)
+    except InputError:
+        return None
 
 
 def _fit_with_progress(X, k, init, config):
