@@ -46,12 +46,12 @@ def map_figures(X, *, labels, true_labels, class_names, seed, umap: bool) -> dic
     if umap and X.shape[1] > 2 and importlib.util.find_spec("umap") is not None:
         methods.append(("embedding_umap.png", "umap", "UMAP"))
     files = {}
-    for name, method, title in methods:
+    for name, method, method_name in methods:
         try:
             xy = embedding_2d(X[take], random_state=seed, method=method)
         except InputError:  # fewer than two samples: nothing to map
             return files
-        title = f"{title} of the features, {sample}" if X.shape[1] > 2 else f"The features, {sample}"
+        title = f"{method_name} of the features, {sample}" if X.shape[1] > 2 else f"The features, {sample}"
         files[name] = plots.figure_png_bytes(plots.embedding_figure(
             xy, labels[take], truth, label_names=names, title=title))
     return files

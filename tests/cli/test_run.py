@@ -254,7 +254,8 @@ def test_a_result_draws_itself_and_saves_the_same_folder(small_run, digits_csv, 
 
     result = compute_run(RunConfig(data=str(digits_csv), k=10, n_init=2, seed=3), echo=lambda _: None,
                          check_output=False)
-    for fig in (result.plot_centroids(), result.plot_confusion(), result.plot_members()):
+    for fig in (result.plot_centroids(), result.plot_confusion(), result.plot_members(),
+                result.plot_silhouette(), result.plot_intercluster()):
         assert isinstance(fig, Figure)
     assert result.summary()["inertia"] == json.loads((small_run / "summary.json").read_text())["inertia"]
     out = result.save(tmp_path / "saved", echo=lambda _: None)

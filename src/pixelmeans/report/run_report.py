@@ -111,7 +111,7 @@ def _shape_section(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> 
     note = None
     if silhouette.get("sample_size"):
         note = (f"Silhouettes of a fixed random sample of {silhouette['sample_size']:,} training images "
-                f"(the sweep's for the same seed); mean {silhouette.get('mean', float('nan')):.3f}.")
+                f"(drawn with the run's seed); mean {silhouette.get('mean', float('nan')):.3f}.")
     return Section("How the clusters lie", _SHAPE_TEXT, figures=shown, note=note)
 
 
