@@ -81,7 +81,7 @@ def test_pixel_runs_draw_the_cluster_shape_figures(small_run):
     assert not (small_run / "embedding_umap.png").exists()
     html = (small_run / "report.html").read_text(encoding="utf-8")
     assert "How the clusters lie" in html and "AMI" in html and "V-measure" in html
-    assert "fixed random sample of 1,500 training images" in html
+    assert "Silhouettes of 1,500 training images (a fixed random sample)" in html
 
 
 def test_same_seed_same_result(small_run, digits_csv, tmp_path):

@@ -51,7 +51,7 @@ def test_every_image_loads_in_chromium(browser, tmp_path, page):
 def assert_shape_pieces_shown(found):
     """The silhouettes, the distance map, the 2-D map and the label measures are on screen."""
     shown = " | ".join(found["shown"])
-    for words in ("Silhouettes of a sample", "centroids placed by their distances", "PCA map"):
+    for words in ("Silhouettes of", "centroids placed by their distances", "PCA map"):
         assert words in shown, f"{words!r} not among the images shown: {shown}"
     assert "How the clusters lie" in found["headings"]
     for header in ("homogeneity", "completeness", "V-measure", "NMI", "AMI", "ARI"):

@@ -101,18 +101,15 @@ def _metric_rows(metrics: Mapping[str, Mapping[str, Any]]) -> list[list[Any]]:
 
 def _shape_section(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> Section | None:
     """Silhouettes, the centroid distance map and the 2-D maps, where they were drawn."""
-    shown = (pick(figures, "silhouette.png", "Silhouettes of a sample of training images, cluster by cluster.")
+    silhouette = summary.get("silhouette") or {}
+    sample = (f"Silhouettes of {silhouette['sample_size']:,} training images (a fixed random sample), "
+              f"cluster by cluster; mean {silhouette.get('mean', float('nan')):.3f}."
+              if silhouette.get("sample_size") else "Silhouettes of a sample of training images, cluster by cluster.")
+    shown = (pick(figures, "silhouette.png", sample)
              + pick(figures, "intercluster.png", "The centroids placed by their distances; area: cluster size.")
              + pick(figures, "embedding.png", "PCA map of a sample of the features, by cluster and by label.")
              + pick(figures, "embedding_umap.png", "UMAP map of the same sample, by cluster and by label."))
-    if not shown:
-        return None
-    silhouette = summary.get("silhouette") or {}
-    note = None
-    if silhouette.get("sample_size"):
-        note = (f"Silhouettes of a fixed random sample of {silhouette['sample_size']:,} training images "
-                f"(drawn with the run's seed); mean {silhouette.get('mean', float('nan')):.3f}.")
-    return Section("How the clusters lie", _SHAPE_TEXT, figures=shown, note=note)
+    return Section("How the clusters lie", _SHAPE_TEXT, figures=shown) if shown else None
 
 
 def run_sections(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> list[Section]:
