@@ -191,8 +191,9 @@ def run_figures(result) -> dict[str, bytes]:
     if silhouette is not None:
         files["silhouette.png"] = plots.figure_png_bytes(silhouette)
     files["intercluster.png"] = plots.figure_png_bytes(intercluster_figure(result))
-    # UMAP's map costs the compilation of umap-learn's numba code (about 20 s a process
-    # on 2 cores): drawn for feature runs, as before, and left out of pixel runs
+    # UMAP's map costs the compilation of umap-learn's numba code (18 to 20 s a process
+    # on 2 shared cores: benchmarks/results/run-figures-2026-12-03.json): drawn for
+    # feature runs, as before, and left out of pixel runs
     files.update(map_figures(result.X, labels=model.labels_, true_labels=train.labels,
                              class_names=train.class_names, seed=result.config.seed,
                              umap=not _is_pixels(transformer)))

@@ -21,8 +21,9 @@ from pixelmeans.config import INIT_NAMES, RunConfig, check_fit_config
 from pixelmeans.errors import InputError
 
 #: Images whose silhouettes a run measures: the cost grows as its square, and 2,000 of
-#: MNIST's 784 pixels take about 0.8 s on 2 shared cores (the sweep's 5,000 take 3 s per k);
-#: the mean's standard error is then below 0.01.
+#: MNIST's 784 pixels take about 0.8 s on 2 shared cores (the sweep's 5,000 take 3 s per k;
+#: benchmarks/results/run-figures-2026-12-03.json); the mean's standard error is then
+#: below 0.01.
 SILHOUETTE_SAMPLE = 2000
 
 
