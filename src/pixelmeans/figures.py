@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 
 from pixelmeans import evaluate as ev
@@ -12,14 +14,54 @@ from pixelmeans.members import _is_pixels
 EMBEDDING_SAMPLE = 5000
 
 
-def learned_feature_figures(transformer, *, X, flat_train, labels, true_labels, class_names,
-                            captions, shape, seed):
-    """Decoded centroids, reconstructions and a 2-D map of the codes, where they apply.
+def map_figures(X, *, labels, true_labels, class_names, seed, umap: bool) -> dict[str, bytes]:
+    """The features in 2-D, coloured by cluster and by true label, on a sample.
+
+    ``embedding.png``: PCA of ``EMBEDDING_SAMPLE`` training samples drawn with ``seed``
+    (the features themselves when they have at most two dimensions).
+    ``embedding_umap.png``: UMAP of the same sample, when ``umap`` is asked for, the
+    features have more than two dimensions and umap-learn is installed.
 
     Parameters
     ----------
     X : ndarray of float32, shape (n_samples, n_features)
-        The learned codes k-means was fitted on.
+        The features k-means was fitted on (pixels / 255 for a pixel run).
+    labels : ndarray of int, shape (n_samples,)
+        Cluster of each sample.
+    true_labels : ndarray of int, shape (n_samples,), or None
+
+    Returns
+    -------
+    dict of {relative path: PNG bytes}
+    """
+    from pixelmeans import plots
+    from pixelmeans.features import embedding_2d
+
+    rng = np.random.default_rng(seed)
+    take = np.sort(rng.choice(X.shape[0], min(EMBEDDING_SAMPLE, X.shape[0]), replace=False))
+    truth = None if true_labels is None else true_labels[take]
+    names = list(class_names) if true_labels is not None else None
+    sample = f"{take.size:,} training images"
+    methods = [("embedding.png", "pca", "PCA")]
+    if umap and X.shape[1] > 2 and importlib.util.find_spec("umap") is not None:
+        methods.append(("embedding_umap.png", "umap", "UMAP"))
+    files = {}
+    for name, method, method_name in methods:
+        try:
+            xy = embedding_2d(X[take], random_state=seed, method=method)
+        except InputError:  # fewer than two samples: nothing to map
+            return files
+        title = f"{method_name} of the features, {sample}" if X.shape[1] > 2 else f"The features, {sample}"
+        files[name] = plots.figure_png_bytes(plots.embedding_figure(
+            xy, labels[take], truth, label_names=names, title=title))
+    return files
+
+
+def learned_feature_figures(transformer, *, flat_train, labels, captions, shape, seed):
+    """Decoded centroids and reconstructions, where the features have a decoder.
+
+    Parameters
+    ----------
     flat_train : ndarray of uint8, shape (n_samples, h*w)
     labels : ndarray of int, shape (n_samples,)
         Cluster of each sample.
@@ -29,7 +71,7 @@ def learned_feature_figures(transformer, *, X, flat_train, labels, true_labels, 
     dict of {relative path: PNG bytes}
     """
     from pixelmeans import plots
-    from pixelmeans.features import decoded_centroids, embedding_2d, reconstructions
+    from pixelmeans.features import decoded_centroids, reconstructions
 
     h, w = shape
     files = {}
@@ -46,13 +88,34 @@ def learned_feature_figures(transformer, *, X, flat_train, labels, true_labels, 
         files["reconstructions.png"] = plots.figure_png_bytes(plots.centroid_grid(
             pairs, ["image", "decoded"] * len(orig), ncols=10, title="autoencoder reconstructions",
             vmin=0, vmax=1))
-    rng = np.random.default_rng(seed)
-    take = np.sort(rng.choice(X.shape[0], min(EMBEDDING_SAMPLE, X.shape[0]), replace=False))
-    xy = embedding_2d(X[take], random_state=seed)
-    files["embedding.png"] = plots.figure_png_bytes(plots.embedding_figure(
-        xy, labels[take], None if true_labels is None else true_labels[take],
-        label_names=list(class_names) if true_labels is not None else None))
     return files
+
+
+def silhouette_figure(result):
+    """Each cluster's silhouettes on the run's sample; None when there are none."""
+    from pixelmeans import plots
+
+    if result.silhouette is None:
+        return None
+    values, labels, _ = result.silhouette
+    return plots.silhouette_figure(values, labels, short_captions(result),
+                                   title=f"Silhouettes of {values.size:,} training images")
+
+
+def intercluster_figure(result):
+    """The centroids placed in 2-D by their distances, sized by their clusters."""
+    from pixelmeans import plots
+
+    return plots.intercluster_distance_figure(result.model.cluster_centers_, result.sizes,
+                                              short_captions(result), random_state=result.config.seed)
+
+
+def short_captions(result) -> list[str]:
+    """Each cluster's majority label (``#j`` for one without), for the smaller figures."""
+    names = result.train.class_names
+    if result.mapping is None:
+        return [f"#{j}" for j in range(len(result.sizes))]
+    return [f"{names[m]}" if m >= 0 else f"#{j}" for j, m in enumerate(result.mapping)]
 
 
 def confusion_figure(result):
@@ -118,13 +181,22 @@ def run_figures(result) -> dict[str, bytes]:
     if confusion is not None:
         files["confusion.png"] = plots.figure_png_bytes(confusion)
 
+    train = result.train
     if not _is_pixels(transformer):
-        train = result.train
-        files.update(learned_feature_figures(transformer, X=result.X,
+        files.update(learned_feature_figures(transformer,
                                              flat_train=train.images.reshape(len(train.images), -1),
-                                             labels=model.labels_, true_labels=train.labels,
-                                             class_names=train.class_names, captions=captions,
+                                             labels=model.labels_, captions=captions,
                                              shape=(h, w), seed=result.config.seed))
+    silhouette = silhouette_figure(result)
+    if silhouette is not None:
+        files["silhouette.png"] = plots.figure_png_bytes(silhouette)
+    files["intercluster.png"] = plots.figure_png_bytes(intercluster_figure(result))
+    # UMAP's map costs the compilation of umap-learn's numba code (18 to 20 s a process
+    # on 2 shared cores: benchmarks/results/run-figures-2026-12-03.json): drawn for
+    # feature runs, as before, and left out of pixel runs
+    files.update(map_figures(result.X, labels=model.labels_, true_labels=train.labels,
+                             class_names=train.class_names, seed=result.config.seed,
+                             umap=not _is_pixels(transformer)))
 
     files["members.png"] = plots.figure_png_bytes(members_figure(result))
     return files

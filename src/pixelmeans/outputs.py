@@ -165,6 +165,7 @@ def run_summary(result, out=None) -> dict:
         "converged": bool(model.converged_),
         "restarts": result.restarts,
         "metrics": result.metrics,
+        "silhouette": _silhouette_summary(result.silhouette),
         "clusters": [
             {
                 "cluster": j,
@@ -178,6 +179,15 @@ def run_summary(result, out=None) -> dict:
         ],
         "timings": dict(result.clock.stages),
     }
+
+
+def _silhouette_summary(silhouette) -> dict | None:
+    """Mean silhouette of the training sample, its size, and each cluster's mean there."""
+    if silhouette is None:
+        return None
+    values, labels, _ = silhouette
+    return {"mean": float(values.mean()), "sample_size": int(values.size),
+            "per_cluster": {str(j): float(values[labels == j].mean()) for j in np.unique(labels)}}
 
 
 def write_run_folder(result, out, *, overwrite=False, echo=print) -> Path:

@@ -20,6 +20,12 @@ from pixelmeans import evaluate as ev
 from pixelmeans.config import INIT_NAMES, RunConfig, check_fit_config
 from pixelmeans.errors import InputError
 
+#: Images whose silhouettes a run measures: the cost grows as its square, and 2,000 of
+#: MNIST's 784 pixels take about 0.8 s on 2 shared cores (the sweep's 5,000 take 3 s per k;
+#: benchmarks/results/run-figures-2026-12-03.json); the mean's standard error is then
+#: below 0.01.
+SILHOUETTE_SAMPLE = 2000
+
 
 @dataclass
 class Stopwatch:
@@ -86,6 +92,10 @@ class RunResult:
         Units of every file :meth:`save` writes.
     clock : Stopwatch
         Seconds per stage.
+    silhouette : tuple of (values, labels, indices) or None
+        :func:`pixelmeans.evaluate.sample_silhouettes` of the training features on a
+        fixed random sample of :data:`SILHOUETTE_SAMPLE` images; None when fewer than
+        2 clusters remain.
     """
 
     config: RunConfig
@@ -106,6 +116,7 @@ class RunResult:
     warnings: list
     units: dict
     clock: Stopwatch
+    silhouette: tuple | None = None
 
     @property
     def image_shape(self) -> tuple[int, int]:
@@ -149,6 +160,19 @@ class RunResult:
         from pixelmeans.figures import members_figure
 
         return members_figure(self)
+
+    def plot_silhouette(self):
+        """Each cluster's silhouettes on the fixed sample (``silhouette.png``); None
+        with fewer than two clusters."""
+        from pixelmeans.figures import silhouette_figure
+
+        return silhouette_figure(self)
+
+    def plot_intercluster(self):
+        """The centroids placed by their distances, sized by their clusters (``intercluster.png``)."""
+        from pixelmeans.figures import intercluster_figure
+
+        return intercluster_figure(self)
 
     def figures(self) -> dict[str, bytes]:
         """Every figure of the results folder: ``{relative path: PNG or GIF bytes}``."""
@@ -255,6 +279,7 @@ def compute_run(config: RunConfig, *, echo=print, check_output: bool = True) -> 
     with clock.stage("evaluate"):
         nearest, farthest = nearest_and_farthest(X, model.labels_, model.transform(X))
         metrics, mapping, purity, sizes = _measure(model, train, test, X_test)
+        silhouette = _silhouettes(X, model.labels_, config.seed)
     run_warnings = collapse_warnings(k, sizes)
     for line in run_warnings:
         echo(f"warning: {line}")
@@ -263,7 +288,8 @@ def compute_run(config: RunConfig, *, echo=print, check_output: bool = True) -> 
     return RunResult(config=config, k=k, train=train, test=test, transformer=transformer, X=X,
                      model=model, restarts=restarts, metrics=metrics, mapping=mapping,
                      purity=purity, sizes=sizes, nearest=nearest, farthest=farthest,
-                     init=init_info, warnings=run_warnings, units=units, clock=clock)
+                     init=init_info, warnings=run_warnings, units=units, clock=clock,
+                     silhouette=silhouette)
 
 
 def _measure(model, train, test, X_test):
@@ -282,6 +308,15 @@ def _measure(model, train, test, X_test):
         metrics["test"] = ev.evaluate(model.predict(X_test), test.labels, mapping=mapping,
                                       n_clusters=k_out, n_classes=n_classes)
     return metrics, mapping, purity, sizes
+
+
+def _silhouettes(X, labels, seed):
+    """Silhouettes of a fixed random sample drawn with ``seed``, or None when fewer than
+    two clusters are left to compare."""
+    try:
+        return ev.sample_silhouettes(X, labels, sample_size=SILHOUETTE_SAMPLE, random_state=seed)
+    except InputError:
+        return None
 
 
 def _fit_with_progress(X, k, init, config):

@@ -60,6 +60,28 @@ def test_summary_numbers_agree_with_the_files(small_run, digits_csv):
     assert set(summary["timings"]) >= {"load", "fit", "evaluate", "figures"}
     mapping = (small_run / "mapping.csv").read_text().splitlines()
     assert mapping[0] == "cluster,majority_label,label_name,size,purity" and len(mapping) == 11
+    for split in summary["metrics"]:  # train here (this data has no test part); test is measured alike
+        assert {"homogeneity", "completeness", "v_measure", "nmi", "ami", "ari"} <= set(summary["metrics"][split])
+    # 1500 images: all of them are in the silhouette sample, so its mean is scikit-learn's score
+    from sklearn.metrics import silhouette_score
+
+    silhouette = summary["silhouette"]
+    assert silhouette["sample_size"] == 1500
+    assert silhouette["mean"] == pytest.approx(silhouette_score(X, labels), abs=1e-4)
+    assert len(silhouette["per_cluster"]) == 10
+
+
+def test_pixel_runs_draw_the_cluster_shape_figures(small_run):
+    from PIL import Image
+
+    for name in ("silhouette.png", "intercluster.png", "embedding.png"):
+        with Image.open(small_run / name) as im:
+            assert im.width > 300 and im.height > 200, name
+    # UMAP's map is left to feature runs (its compilation would cost every pixel run ~20 s)
+    assert not (small_run / "embedding_umap.png").exists()
+    html = (small_run / "report.html").read_text(encoding="utf-8")
+    assert "How the clusters lie" in html and "AMI" in html and "V-measure" in html
+    assert "Silhouettes of 1,500 training images (a fixed random sample)" in html
 
 
 def test_same_seed_same_result(small_run, digits_csv, tmp_path):
@@ -196,6 +218,9 @@ def test_the_written_report_opens_in_chromium_with_every_image(small_run, tmp_pa
     found = check_in_browser(exe, small_run / "report.html", tmp_path)
     assert found["violations"] == [] and found["broken"] == []
     assert found["total"] == found["loaded"] == expected
+    from test_report_browser import assert_shape_pieces_shown
+
+    assert_shape_pieces_shown(found)
 
 
 @pytest.mark.parametrize("init", ["k-means||", "random-points"])
@@ -229,11 +254,13 @@ def test_a_result_draws_itself_and_saves_the_same_folder(small_run, digits_csv, 
 
     result = compute_run(RunConfig(data=str(digits_csv), k=10, n_init=2, seed=3), echo=lambda _: None,
                          check_output=False)
-    for fig in (result.plot_centroids(), result.plot_confusion(), result.plot_members()):
+    for fig in (result.plot_centroids(), result.plot_confusion(), result.plot_members(),
+                result.plot_silhouette(), result.plot_intercluster()):
         assert isinstance(fig, Figure)
     assert result.summary()["inertia"] == json.loads((small_run / "summary.json").read_text())["inertia"]
     out = result.save(tmp_path / "saved", echo=lambda _: None)
-    for name in ("centroids.npy", "mapping.csv", "centroids.png", "members.png", "evolution.gif"):
+    for name in ("centroids.npy", "mapping.csv", "centroids.png", "members.png", "evolution.gif",
+                 "silhouette.png", "intercluster.png", "embedding.png"):
         assert (out / name).read_bytes() == (small_run / name).read_bytes(), name
 
 

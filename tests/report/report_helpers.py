@@ -71,6 +71,15 @@ def run_figures(k: int = 10, animation: bool = True, labels: bool = True) -> dic
         m = np.random.default_rng(0).integers(0, 30, (k, 10))
         m[np.arange(k), np.arange(k) % 10] += 500
         files["confusion.png"] = plots.figure_png_bytes(plots.confusion_figure(m), dpi=60)
+    rng = np.random.default_rng(1)
+    clusters = np.arange(300) % k
+    values = np.clip(rng.normal(0.2, 0.15, 300), -1, 1)
+    files["silhouette.png"] = plots.figure_png_bytes(plots.silhouette_figure(values, clusters), dpi=60)
+    files["intercluster.png"] = plots.figure_png_bytes(plots.intercluster_distance_figure(
+        cents.reshape(k, -1), np.full(k, 100) + np.arange(k)), dpi=60)
+    xy = rng.normal(size=(300, 2)) + clusters[:, None]
+    files["embedding.png"] = plots.figure_png_bytes(plots.embedding_figure(
+        xy, clusters, clusters % 10 if labels else None), dpi=60)
     near = [digits(8, seed=j) for j in range(k)]
     far = [digits(j % 9, seed=j) for j in range(k)]
     files["members.png"] = plots.figure_png_bytes(plots.members_figure(cents, near, far, caps), dpi=60)
@@ -82,9 +91,11 @@ def run_summary(k: int = 10, labels: bool = True, name: str = "mnist") -> dict:
     metrics = {}
     if labels:
         metrics = {"train": {"accuracy": 0.5912, "purity": 0.5912, "hungarian_accuracy": 0.5345,
-                             "nmi": 0.4981, "ari": 0.3657, "n_samples": 60000},
+                             "homogeneity": 0.4876, "completeness": 0.5091, "v_measure": 0.4981,
+                             "nmi": 0.4981, "ami": 0.4979, "ari": 0.3657, "n_samples": 60000},
                    "test": {"accuracy": 0.5951, "purity": 0.6012, "hungarian_accuracy": 0.5401,
-                            "nmi": 0.5012, "ari": 0.3701, "n_samples": 10000}}
+                            "homogeneity": 0.4903, "completeness": 0.5125, "v_measure": 0.5012,
+                            "nmi": 0.5012, "ami": 0.4998, "ari": 0.3701, "n_samples": 10000}}
     return {
         "kind": "pixelmeans-results",
         "config": {"dataset": name, "k": k, "n_init": 5, "max_iter": 300, "init": "k-means++",
@@ -97,6 +108,7 @@ def run_summary(k: int = 10, labels: bool = True, name: str = "mnist") -> dict:
                       "first_inertia": 3.1e6, "n_iter": 40 + r, "converged": True,
                       "fit_time": 1.5, "n_clusters_out": k} for r in range(5)],
         "metrics": metrics,
+        "silhouette": {"mean": 0.0621, "sample_size": 5000, "per_cluster": {str(j): 0.06 for j in range(k)}},
         "clusters": [{"cluster": j, "size": 6000 + j, "majority_label": j % 10 if labels else None,
                       "label_name": str(j % 10) if labels else None,
                       "purity": 0.8 if labels else None} for j in range(k)],
@@ -162,6 +174,12 @@ PROBE = """<script>
       loaded: imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length,
       broken: imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); })
                   .map(function (i) { return i.alt || i.src.slice(0, 40); }),
+      shown: imgs.filter(function (i) { return i.complete && i.naturalWidth > 0 && i.offsetWidth > 0; })
+                 .map(function (i) { return i.alt; }),
+      headers: Array.prototype.slice.call(document.querySelectorAll('th'))
+                 .map(function (th) { return th.textContent.trim(); }),
+      headings: Array.prototype.slice.call(document.querySelectorAll('h2'))
+                  .map(function (h) { return h.textContent.trim(); }),
       violations: violations,
       overflowing: document.documentElement.scrollWidth > window.innerWidth + 1
     };

@@ -44,6 +44,18 @@ def test_every_image_loads_in_chromium(browser, tmp_path, page):
     assert found["broken"] == [], "images that did not load"
     assert found["total"] == found["loaded"] == expected
     assert not found["overflowing"], "the page is wider than a 1366-pixel window"
+    if page == "run":
+        assert_shape_pieces_shown(found)
+
+
+def assert_shape_pieces_shown(found):
+    """The silhouettes, the distance map, the 2-D map and the label measures are on screen."""
+    shown = " | ".join(found["shown"])
+    for words in ("Silhouettes of", "centroids placed by their distances", "PCA map"):
+        assert words in shown, f"{words!r} not among the images shown: {shown}"
+    assert "How the clusters lie" in found["headings"]
+    for header in ("homogeneity", "completeness", "V-measure", "NMI", "AMI", "ARI"):
+        assert header in found["headers"], f"no {header} column: {found['headers']}"
 
 
 def test_the_browser_check_sees_broken_and_outside_images(browser, tmp_path):

@@ -14,12 +14,18 @@ def test_run_report_with_labels(tmp_path):
     html = path.read_text(encoding="utf-8")
     assert parse(html).problems == []
     assert headings(html) == ["Centroids", "How the centroids moved", "Clusters against the labels",
-                              "What each cluster stands for", "Restarts, settings and timings"]
+                              "How the clusters lie", "What each cluster stands for",
+                              "Restarts, settings and timings"]
     assert "k-means on mnist, k = 10" in html
-    for number in ("0.5912", "0.5951", "2,353,117", "60,000", "1234567"):
+    for number in ("0.5912", "0.5951", "2,353,117", "60,000", "1234567",
+                   "0.4876", "0.5091", "0.4979",  # homogeneity, completeness, AMI (train)
+                   "Silhouettes of 5,000 training images (a fixed random sample)", "mean 0.062"):
         assert number in html
+    for header in ("homogeneity", "completeness", "V-measure", "AMI"):
+        assert f">{header}</th>" in html
     assert html.count("data:image/gif") == 1
-    assert len(re.findall(r"<img\b", html)) == 6  # grid, gif, first and last frame, confusion, members
+    # grid, gif, first and last frame, confusion, silhouettes, distance map, PCA map, members
+    assert len(re.findall(r"<img\b", html)) == 9
     assert 'class="note"' not in html
 
 

@@ -1,9 +1,11 @@
 """Feature transformers for pixelmeans: pixels, PCA, autoencoder, contrastive encoder, UMAP
 and AE + UMAP.
 
-All are scikit-learn transformers (fit / transform / fit_transform, get_params) that
-take pixels ``(n, d)`` or ``(n, h, w)``, uint8 (divided by 255) or float, and return
-float32 ``(n, D)``; they go in a ``sklearn.pipeline.Pipeline`` in front of KMeans.
+All are scikit-learn transformers (fit / transform / fit_transform, get_params,
+get_feature_names_out; they pass scikit-learn's estimator checks) that take pixels
+``(n, d)`` or ``(n, h, w)``, integers (uint8 as stored, divided by 255) or floats (taken
+as given), and return float32 ``(n, D)``; they go in a ``sklearn.pipeline.Pipeline`` in
+front of KMeans, whose ``set_output(transform="pandas")`` gives DataFrames.
 The autoencoder and UMAP need the ``[deep]`` extra (``pip install 'pixelmeans[deep]'``);
 without it, ``pixels`` and ``pca`` work and the others raise MissingDependencyError.
 

@@ -4,17 +4,17 @@ autoencoder (``ae+umap``) or a contrastive one (``clr+umap``)."""
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import as_pixel_matrix, check_n_features
+from pixelmeans.features._base import Embedding, validate_pixels
 from pixelmeans.features.autoencoder import AutoencoderFeatures
 from pixelmeans.features.contrastive import ContrastiveFeatures
 from pixelmeans.features.umap import UMAPFeatures
 
 
-class AEUMAP(TransformerMixin, BaseEstimator):
+class AEUMAP(Embedding):
     """Train an encoder, then embed its codes with UMAP; the UMAP output is the feature.
 
     Parameters
@@ -42,13 +42,12 @@ class AEUMAP(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, X, y=None) -> np.ndarray:
         """Fit both stages and return the training embedding, float32 ``(n, D)``."""
-        X = as_pixel_matrix(X)
+        X = validate_pixels(self, X, reset=True)[0]
         ae = clone(self.autoencoder) if self.autoencoder is not None else AutoencoderFeatures()
         um = clone(self.umap) if self.umap is not None else UMAPFeatures()
         codes = ae.fit_transform(X)
         Z = um.fit_transform(codes)
         self.autoencoder_, self.umap_ = ae, um
-        self.n_features_in_ = X.shape[1]
         return Z
 
     def codes(self, X) -> np.ndarray:
@@ -58,10 +57,14 @@ class AEUMAP(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Place new samples into the fitted embedding: float32 ``(n, D)``."""
-        check_is_fitted(self, "umap_")
-        X = as_pixel_matrix(X)
-        check_n_features(self, X)
+        X = validate_pixels(self, X, reset=False)[0]
         return self.umap_.transform(self.autoencoder_.transform(X))
+
+    @property
+    def _n_features_out(self) -> int:
+        """D of the UMAP stage (read by ``get_feature_names_out``)."""
+        check_is_fitted(self, "umap_")
+        return int(self.umap_.n_components)
 
     def _get_state(self) -> dict:
         check_is_fitted(self, "umap_")

@@ -9,11 +9,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import as_pixel_matrix, check_features, check_n_features
+from pixelmeans.features._base import Embedding, as_image_dtype, check_features, validate_pixels
 from pixelmeans.features._shape import image_shape_of
 from pixelmeans.features._deps import require_torch
 from pixelmeans.features._torch import (as_tensor, load_module, module_state, resolve_device, saved_weights,
@@ -100,7 +99,7 @@ def _augment(torch, xb, shape, shift: int, rotation: float, gen):
     return warp(torch, img, torch.cos(angle), torch.sin(angle), shift_xy).reshape(n, h * w)
 
 
-class AutoencoderFeatures(TransformerMixin, BaseEstimator):
+class AutoencoderFeatures(Embedding):
     """Train an autoencoder on the pixels; its D-dimensional codes are the features.
 
     Parameters
@@ -250,8 +249,8 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         return self._fit_pixels(X, input_shape)._encode(X)
 
     def _pixels(self, X):
-        input_shape = np.shape(X)[1:] if np.ndim(X) == 3 else None
-        return as_pixel_matrix(X), input_shape
+        X, input_shape = validate_pixels(self, X, reset=True)
+        return as_image_dtype(X), input_shape
 
     def _fit_pixels(self, X, input_shape):
         torch = require_torch("autoencoder features")
@@ -280,7 +279,6 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
                            verbose=self.verbose)
             self.module_ = module.to("cpu")
         self.loss_curve_ = losses
-        self.n_features_in_ = d
         self.image_shape_ = shape
         return self
 
@@ -303,10 +301,8 @@ class AutoencoderFeatures(TransformerMixin, BaseEstimator):
         return post(out) if post else out
 
     def transform(self, X) -> np.ndarray:
-        """Encode pixels ``(n, d)`` (uint8 or float) → float32 codes ``(n, D)``."""
-        X = as_pixel_matrix(X)
-        check_n_features(self, X)
-        return self._encode(X)
+        """Encode pixels ``(n, d)`` (integers out of 255, or floats) → float32 codes ``(n, D)``."""
+        return self._encode(as_image_dtype(validate_pixels(self, X, reset=False)[0]))
 
     def _encode(self, X) -> np.ndarray:
         if X.dtype != np.uint8:

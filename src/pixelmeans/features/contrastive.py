@@ -20,11 +20,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import as_pixel_matrix, check_n_features
+from pixelmeans.features._base import Embedding, as_image_dtype, validate_pixels
 from pixelmeans.features._shape import image_shape_of
 from pixelmeans.features._deps import require_torch
 from pixelmeans.features._torch import (as_tensor, load_module, module_state, resolve_device, saved_weights,
@@ -102,7 +101,19 @@ def _nt_xent(torch, z1, z2, temperature: float):
     return F.cross_entropy(sim, target)
 
 
-class ContrastiveFeatures(TransformerMixin, BaseEstimator):
+def _one_cycle(torch, optimizer, lr: float, total_steps: int):
+    """One cycle of the learning rate: up over the first tenth of the steps, then down.
+
+    PyTorch's cycle divides by the length of each phase, so the warm-up takes two steps
+    at least (more than a tenth of a short training) and fewer than three steps get a
+    fixed rate."""
+    if total_steps < 3:
+        return None
+    return torch.optim.lr_scheduler.OneCycleLR(optimizer, lr, total_steps=total_steps,
+                                               pct_start=max(0.1, 2.0 / total_steps))
+
+
+class ContrastiveFeatures(Embedding):
     """Train an encoder contrastively (SimCLR) on moved copies of the images; its
     L2-normalised outputs are the features.
 
@@ -247,12 +258,12 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Train the encoder on ``X`` (n, d) or (n, h, w); ``y`` is ignored. Returns self."""
         torch = require_torch("clr features")
-        input_shape = np.shape(X)[1:] if np.ndim(X) == 3 else None
-        pixels = as_pixel_matrix(X)
+        pixels, input_shape = validate_pixels(self, X, reset=True)
+        pixels = as_image_dtype(pixels)
         n, d = pixels.shape
         h, w = self._check_params(d, input_shape)
         if n < 2:
-            raise InputError(f"clr: needs at least 2 images, got {n}")
+            raise InputError(f"clr: needs at least 2 images, got n_samples={n}")
         device = resolve_device(torch, self.device, "clr")
         seed = seed_of(self.random_state)
         bs = min(int(self.batch_size), n)
@@ -275,21 +286,17 @@ class ContrastiveFeatures(TransformerMixin, BaseEstimator):
             # whole batches only: BatchNorm and the loss want full ones
             losses = train(torch, module, batch_loss, n=n, batch_size=bs, epochs=self.epochs,
                            optimizer=torch.optim.Adam(module.parameters(), lr=float(self.lr), weight_decay=1e-6),
-                           schedule=lambda opt, total: torch.optim.lr_scheduler.OneCycleLR(
-                               opt, float(self.lr), total_steps=total, pct_start=0.1),
+                           schedule=lambda opt, total: _one_cycle(torch, opt, float(self.lr), total),
                            gen=gen, whole_batches=True, desc="clr", verbose=self.verbose)
             self.module_ = module.to("cpu")
         self.loss_curve_ = losses
-        self.n_features_in_ = d
         self.image_shape_ = (h, w)
         return self
 
     def transform(self, X) -> np.ndarray:
         """Features of pixels ``(n, d)`` or ``(n, h, w)``: float32 ``(n, D)``, unit rows."""
         torch = require_torch("clr features")
-        check_is_fitted(self, "module_")
-        pixels = as_pixel_matrix(X)
-        check_n_features(self, pixels)
+        pixels = as_image_dtype(validate_pixels(self, X, reset=False)[0])
         device = resolve_device(torch, self.device, "clr")
         net = self.module_["encoder"]
         outs = []

@@ -15,12 +15,10 @@ import math
 
 import numpy as np
 from numba import njit, prange
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import OneToOneFeatureMixin
 
-from pixelmeans.errors import InputError
-from pixelmeans.features._base import as_pixel_matrix, check_n_features
-from pixelmeans.features._shape import image_shape_of, saved_image_shape
+from pixelmeans.features._base import ImageStage
+from pixelmeans.features._shape import images_of
 
 
 @njit(cache=True)
@@ -114,14 +112,8 @@ def deskew(X, image_shape=None) -> np.ndarray:
            [  0,   0, 255,   0,   0],
            [  0,   0, 255,   0,   0]], dtype=uint8)
     """
-    X = np.asarray(X)
-    if X.ndim not in (2, 3):
-        raise InputError(f"deskew: expected images of shape (n, h, w) or (n, d), got shape {X.shape}")
-    if not (X.dtype == np.uint8 or np.issubdtype(X.dtype, np.floating)):
-        raise InputError(f"deskew: expected uint8 or float pixels, got dtype {X.dtype}")
-    h, w = image_shape_of(int(np.prod(X.shape[1:])), image_shape,
-                          X.shape[1:] if X.ndim == 3 else None, who="deskew")
-    images = np.ascontiguousarray(X.reshape(X.shape[0], h, w))
+    X, images = images_of(X, image_shape, who="deskew")
+    h, w = images.shape[1:]
     to_uint8 = X.dtype == np.uint8
     out = np.empty(images.shape, dtype=np.uint8 if to_uint8 else np.float32)
     if images.shape[0]:
@@ -129,19 +121,20 @@ def deskew(X, image_shape=None) -> np.ndarray:
     return out.reshape(X.shape)
 
 
-class Deskew(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class Deskew(OneToOneFeatureMixin, ImageStage):
     """Deskew and centre every image (:func:`deskew`): the first stage of a Pipeline.
 
     Parameters
     ----------
     image_shape : (h, w) or None
-        Needed for flattened images that are not square; default: the ``(h, w)`` of a
-        3-D input, else square.
+        Needed for flattened images that are not square (one side may be -1: inferred
+        from d); default: the ``(h, w)`` of a 3-D input, else square.
 
-    ``transform(X)``: ``(n, d)`` or ``(n, h, w)`` pixels, uint8 or float → the same
-    shape, uint8 for uint8 input (so that the next stage divides by 255 as before),
-    float32 otherwise. Fitting learns nothing from the images; it records
-    ``n_features_in_`` (d) and ``image_shape_`` (h, w).
+    ``transform(X)``: ``(n, d)`` or ``(n, h, w)`` pixels, uint8 or float → ``(n, d)``
+    (flattened, as every transformer's output), uint8 for uint8 input (so that the next stage divides by 255 as before),
+    float32 otherwise (other integers are read as intensities out of 255). Fitting
+    learns nothing from the images; it records ``n_features_in_`` (d) and
+    ``image_shape_`` (h, w).
 
     Examples
     --------
@@ -155,28 +148,10 @@ class Deskew(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     (3, 784)
     """
 
+    _who = "deskew"
+
     def __init__(self, image_shape=None):
         self.image_shape = image_shape
 
-    def fit(self, X, y=None):
-        """Check the images' size and record it; ``y`` is ignored. Returns self."""
-        X = np.asarray(X)
-        d = as_pixel_matrix(X).shape[1]
-        self.image_shape_ = image_shape_of(d, self.image_shape, X.shape[1:] if X.ndim == 3 else None,
-                                           who="deskew")
-        self.n_features_in_ = d
-        return self
-
-    def transform(self, X) -> np.ndarray:
-        """Deskewed images of the shape of ``X``: uint8 for uint8 input, else float32."""
-        check_is_fitted(self, "image_shape_")
-        X = np.asarray(X)
-        check_n_features(self, as_pixel_matrix(X))
-        return deskew(X, self.image_shape_)
-
-    def _get_state(self) -> dict:
-        return {"n_features_in_": np.asarray(self.n_features_in_),
-                "image_shape_": np.asarray(self.image_shape_, dtype=np.int64)}
-
-    def _set_state(self, state: dict) -> None:
-        self.image_shape_, self.n_features_in_ = saved_image_shape(state, self.image_shape, who="saved deskew")
+    def _apply(self, X: np.ndarray, shape) -> np.ndarray:
+        return deskew(X, shape)

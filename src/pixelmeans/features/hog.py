@@ -22,12 +22,12 @@ import math
 
 import numpy as np
 from numba import njit, prange
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin
 from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import as_pixel_matrix, check_n_features
-from pixelmeans.features._shape import image_shape_of, saved_image_shape
+from pixelmeans.features._base import ImageStage
+from pixelmeans.features._shape import images_of
 
 CELL, BINS, BLOCK, CLIP = 4, 9, 2, 0.2
 
@@ -138,15 +138,9 @@ def hog(X, image_shape=None, *, cell: int = CELL, bins: int = BINS, block: int =
     >>> H.shape, H.dtype, bool(H.min() >= 0 and H.max() <= 1)
     ((1, 1296), dtype('float32'), True)
     """
-    X = np.asarray(X)
-    if X.ndim not in (2, 3):
-        raise InputError(f"hog: expected images of shape (n, h, w) or (n, d), got shape {X.shape}")
-    if not (X.dtype == np.uint8 or np.issubdtype(X.dtype, np.floating)):
-        raise InputError(f"hog: expected uint8 or float pixels, got dtype {X.dtype}")
-    h, w = image_shape_of(int(np.prod(X.shape[1:])), image_shape,
-                          X.shape[1:] if X.ndim == 3 else None, who="hog")
+    X, images = images_of(X, image_shape, who="hog")
+    h, w = images.shape[1:]
     size = _checked_size((h, w), cell, bins, block)
-    images = np.ascontiguousarray(X.reshape(X.shape[0], h, w))
     out = np.empty((images.shape[0], size), np.float32)
     if images.shape[0]:
         scale = 1.0 / 255.0 if X.dtype == np.uint8 else 1.0
@@ -154,14 +148,13 @@ def hog(X, image_shape=None, *, cell: int = CELL, bins: int = BINS, block: int =
     return out
 
 
-class HOG(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class HOG(ClassNamePrefixFeaturesOutMixin, ImageStage):
     """Histograms of oriented gradients of every image (:func:`hog`), as a Pipeline stage.
 
     Parameters
     ----------
     image_shape : (h, w) or None
-        Needed for flattened images that are not square; default: the ``(h, w)`` of a
-        3-D input, else square.
+        As in :class:`~pixelmeans.features.Deskew`.
     cell, bins, block, clip : int, int, int, float
         As in :func:`hog`.
 
@@ -181,6 +174,8 @@ class HOG(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     (20, 3)
     """
 
+    _who = "hog"
+
     def __init__(self, image_shape=None, cell: int = CELL, bins: int = BINS, block: int = BLOCK,
                  clip: float = CLIP):
         self.image_shape = image_shape
@@ -189,16 +184,7 @@ class HOG(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.block = block
         self.clip = clip
 
-    def fit(self, X, y=None):
-        """Check the images' size and record it; ``y`` is ignored. Returns self."""
-        X = np.asarray(X)
-        d = as_pixel_matrix(X).shape[1]
-        shape = image_shape_of(d, self.image_shape, X.shape[1:] if X.ndim == 3 else None, who="hog")
-        self._check_size(shape)
-        self.image_shape_, self.n_features_in_ = shape, d
-        return self
-
-    def _check_size(self, shape) -> int:
+    def _check_shape(self, shape) -> int:
         if min(int(self.cell), int(self.bins), int(self.block)) < 1 or not float(self.clip) > 0:
             raise InputError("hog: cell, bins and block must be ≥ 1 and clip > 0")
         return _checked_size(shape, int(self.cell), int(self.bins), int(self.block))
@@ -209,19 +195,5 @@ class HOG(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "image_shape_")
         return hog_size(self.image_shape_, int(self.cell), int(self.bins), int(self.block))
 
-    def transform(self, X) -> np.ndarray:
-        """Descriptors of the images ``X``: float32 ``(n, hog_size((h, w)))``."""
-        check_is_fitted(self, "image_shape_")
-        X = np.asarray(X)
-        check_n_features(self, as_pixel_matrix(X))
-        return hog(X, self.image_shape_, cell=int(self.cell), bins=int(self.bins), block=int(self.block),
-                   clip=float(self.clip))
-
-    def _get_state(self) -> dict:
-        return {"n_features_in_": np.asarray(self.n_features_in_),
-                "image_shape_": np.asarray(self.image_shape_, dtype=np.int64)}
-
-    def _set_state(self, state: dict) -> None:
-        shape, d = saved_image_shape(state, self.image_shape, who="saved hog")
-        self._check_size(shape)
-        self.image_shape_, self.n_features_in_ = shape, d
+    def _apply(self, X: np.ndarray, shape) -> np.ndarray:
+        return hog(X, shape, cell=int(self.cell), bins=int(self.bins), block=int(self.block), clip=float(self.clip))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
+from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import as_pixel_matrix, check_n_features, to_unit_float32
+from pixelmeans.features._base import Embedding, to_unit_float32, validate_pixels
 
 
-class PCAFeatures(TransformerMixin, BaseEstimator):
+class PCAFeatures(Embedding):
     """Project pixels (scaled to [0, 1]) onto their first ``n_components`` principal axes.
 
     Parameters
@@ -22,7 +22,8 @@ class PCAFeatures(TransformerMixin, BaseEstimator):
     random_state : int or None, default 0
         Seed of the randomized SVD solver.
 
-    ``transform(X)``: ``(n, d)``/``(n, h, w)`` uint8 or float → float32 ``(n, D)``.
+    ``transform(X)``: ``(n, d)``/``(n, h, w)`` integers (divided by 255) or floats →
+    float32 ``(n, D)``, named ``pcafeatures0`` ... by ``get_feature_names_out``.
     Fitted attributes: ``components_`` (D, d) float32, ``mean_`` (d,) float32,
     ``explained_variance_ratio_`` (D,).
 
@@ -51,10 +52,11 @@ class PCAFeatures(TransformerMixin, BaseEstimator):
         return self._project(Xf)
 
     def _fit(self, X) -> np.ndarray:
-        X = as_pixel_matrix(X)
+        X = validate_pixels(self, X, reset=True)[0]
         D = int(self.n_components)
         if not 1 <= D <= min(X.shape):
-            raise InputError(f"pca: n_components must be between 1 and {min(X.shape)}, got {D}")
+            raise InputError(f"pca: n_components must be between 1 and min(n_samples={X.shape[0]}, "
+                             f"n_features={X.shape[1]}), got {D}")
         Xf = to_unit_float32(X)
         pca = PCA(n_components=D, whiten=self.whiten, svd_solver="auto", random_state=self.random_state)
         pca.fit(Xf)
@@ -62,7 +64,6 @@ class PCAFeatures(TransformerMixin, BaseEstimator):
         self.mean_ = pca.mean_.astype(np.float32)
         self.explained_variance_ = pca.explained_variance_.astype(np.float32)
         self.explained_variance_ratio_ = pca.explained_variance_ratio_.astype(np.float32)
-        self.n_features_in_ = X.shape[1]
         return Xf
 
     def _project(self, Xf: np.ndarray) -> np.ndarray:
@@ -73,12 +74,11 @@ class PCAFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Pixels ``(n, d)`` → float32 ``(n, D)``."""
-        X = as_pixel_matrix(X)
-        check_n_features(self, X)
-        return self._project(to_unit_float32(X))
+        return self._project(to_unit_float32(validate_pixels(self, X, reset=False)[0]))
 
     def inverse_transform(self, Z) -> np.ndarray:
         """Features ``(n, D)`` → float32 pixels ``(n, d)`` (the PCA reconstruction)."""
+        check_is_fitted(self, "components_")
         Z = np.asarray(Z, dtype=np.float32)
         if self.whiten:
             Z = Z * np.sqrt(self.explained_variance_)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import OneToOneFeatureMixin
 
-from pixelmeans.features._base import as_pixel_matrix, check_n_features, to_unit_float32
+from pixelmeans.features._base import FeaturesTransformer, to_unit_float32, validate_pixels
 
 
-class PixelFeatures(TransformerMixin, BaseEstimator):
+class PixelFeatures(OneToOneFeatureMixin, FeaturesTransformer):
     """Identity features: pixels as float32 scaled to [0, 1].
 
-    ``transform(X)`` takes ``(n, d)`` or ``(n, h, w)`` uint8 (divided by 255) or float
-    (kept as given) and returns float32 ``(n, d)``. Fitting only records ``d``. Deskewed
+    ``transform(X)`` takes ``(n, d)`` or ``(n, h, w)`` integers (divided by 255) or
+    floats (kept as given) and returns float32 ``(n, d)``. Fitting only records ``d``. Deskewed
     pixels or histograms of oriented gradients come from the stages in front of it
     (``make_features("deskew+pixels")``: a Pipeline of
     :class:`~pixelmeans.features.Deskew` and this).
@@ -27,14 +27,12 @@ class PixelFeatures(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Record the number of features per image; ``y`` is ignored."""
-        self.n_features_in_ = as_pixel_matrix(X).shape[1]
+        validate_pixels(self, X, reset=True)
         return self
 
     def transform(self, X) -> np.ndarray:
         """Pixels ``(n, d)`` → float32 ``(n, d)`` in [0, 1]."""
-        X = as_pixel_matrix(X)
-        check_n_features(self, X)
-        return to_unit_float32(X)
+        return to_unit_float32(validate_pixels(self, X, reset=False)[0])
 
     def _get_state(self) -> dict:
         return {"n_features_in_": np.asarray(self.n_features_in_)}

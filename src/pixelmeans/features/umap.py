@@ -5,15 +5,14 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.errors import InputError
-from pixelmeans.features._base import as_pixel_matrix, check_n_features, to_unit_float32
+from pixelmeans.features._base import Embedding, to_unit_float32, validate_pixels
 from pixelmeans.features._deps import require_umap
 
 
-class UMAPFeatures(TransformerMixin, BaseEstimator):
+class UMAPFeatures(Embedding):
     """Embed the samples with UMAP into ``n_components`` dimensions.
 
     Parameters
@@ -90,9 +89,10 @@ class UMAPFeatures(TransformerMixin, BaseEstimator):
     def fit_transform(self, X, y=None) -> np.ndarray:
         """Fit on ``X`` (n, d) and return its float32 embedding (n, D)."""
         require_umap("umap features")
-        X = as_pixel_matrix(X)
+        X = validate_pixels(self, X, reset=True)[0]
         if X.shape[0] <= int(self.n_neighbors):
-            raise InputError(f"umap: needs more than n_neighbors={self.n_neighbors} samples, got {X.shape[0]}")
+            raise InputError(f"umap: needs more than n_neighbors={self.n_neighbors} samples, "
+                             f"got n_samples={X.shape[0]}")
         Xf = to_unit_float32(X)
         knn = (None, None, None)
         if self._use_exact(Xf):
@@ -106,14 +106,11 @@ class UMAPFeatures(TransformerMixin, BaseEstimator):
             warnings.filterwarnings("ignore", message="n_jobs value")
             Z = model.fit_transform(Xf)
         self.umap_ = model
-        self.n_features_in_ = X.shape[1]
         return np.asarray(Z, dtype=np.float32)
 
     def transform(self, X) -> np.ndarray:
         """Place new samples ``(n, d)`` into the fitted embedding → float32 ``(n, D)``."""
-        check_is_fitted(self, "umap_")
-        X = as_pixel_matrix(X)
-        check_n_features(self, X)
+        X = validate_pixels(self, X, reset=False)[0]
         return np.asarray(self.umap_.transform(to_unit_float32(X)), dtype=np.float32)
 
     def _get_state(self) -> dict:

@@ -55,12 +55,15 @@ def centre_layout(centers, *, method: str = "mds", random_state=0) -> np.ndarray
         xy[:, :m] = PCA(n_components=m, random_state=random_state).fit_transform(centers)
         return xy
     from sklearn.manifold import MDS
+    from sklearn.metrics import euclidean_distances
 
     # Starting from classical MDS (the PCA layout) the stress can only go down, so the
     # map keeps the distances at least as well as PCA's, and it needs no random restarts.
-    mds = MDS(n_components=2, metric="euclidean", n_init=1, init="classical_mds",
+    # The distances are given, not the centres: k centres of k features would look like
+    # a distance matrix to MDS (and it would say so on every such run).
+    mds = MDS(n_components=2, metric="precomputed", n_init=1, init="classical_mds",
               random_state=random_state)
-    return mds.fit_transform(centers)
+    return mds.fit_transform(euclidean_distances(centers))
 
 
 def _check(centers, sizes, captions, method):

@@ -28,9 +28,25 @@ _LABELS_TEXT = (
     "most frequent true label among its members (its majority label); accuracy is the share "
     "of images whose cluster's majority label is their own label (purity). Test accuracy "
     "uses the mapping learned on the training split. Hungarian accuracy allows each label "
-    "to be used by one cluster only. In the matrix, each row is a cluster (sorted by majority "
-    "label), the colour is the share of the cluster with each true label, and the numbers "
-    "are counts."
+    "to be used by one cluster only. Homogeneity is 1 when every cluster holds one label, "
+    "completeness 1 when every label lies in one cluster, and the V-measure is their harmonic "
+    "mean (the same number as NMI); AMI and ARI are corrected for the agreement chance alone "
+    "would give (0 for random clusters). In the matrix, each row is a cluster (sorted by "
+    "majority label), the colour is the share of the cluster with each true label, and the "
+    "numbers are counts."
+)
+_SHAPE_TEXT = (
+    "How well the clusters are separated in the space k-means worked in, without the labels. "
+    "An image's silhouette compares its mean distance to the other members of its cluster "
+    "(a) with its mean distance to the members of the nearest other cluster (b): (b - a) / "
+    "max(a, b), near 1 when it sits well inside its cluster, below 0 when it is closer to "
+    "another one. Each band is one cluster, its images sorted by silhouette; the dashed line "
+    "is the mean. The distance map places the centroids so that their distances on the page "
+    "follow their distances in the feature space (multidimensional scaling); each circle's "
+    "area is its cluster's size. The maps show a sample of the images in two dimensions, "
+    "coloured by cluster and by true label: PCA keeps the two directions in which the images "
+    "vary most, UMAP (for learned features, when umap-learn is installed) keeps each image's "
+    "nearest neighbours near it."
 )
 _MEMBERS_TEXT = (
     "For each centroid: the real images closest to it (what it stands for) and the members "
@@ -42,8 +58,8 @@ _LEARNED_TEXT = (
     "code, and images whose codes are close were clustered together. The centroid tiles above "
     "are the mean pixels of each cluster's members. With an autoencoder, its decoder also "
     "turns each cluster's mean code back into an image, and its reconstructions show how much "
-    "of each image the code keeps. The map shows the codes in two dimensions: well separated "
-    "islands of one colour are what makes clusters match labels."
+    "of each image the code keeps. The maps in the section above show the codes in two "
+    "dimensions: well separated islands of one colour are what makes clusters match labels."
 )
 _COMPARISON_TEXT = (
     "Every run on the same data with the same number of clusters found beside this one "
@@ -73,12 +89,27 @@ def _still_width(png: bytes) -> int | None:
     return min(width, 520) if width else None
 
 
+# (summary.json key, column header) of the agreement table, in its order
+_METRIC_COLUMNS = (("accuracy", "accuracy"), ("purity", "purity"), ("hungarian_accuracy", "Hungarian accuracy"),
+                   ("homogeneity", "homogeneity"), ("completeness", "completeness"), ("v_measure", "V-measure"),
+                   ("nmi", "NMI"), ("ami", "AMI"), ("ari", "ARI"), ("n_samples", "images"))
+
+
 def _metric_rows(metrics: Mapping[str, Mapping[str, Any]]) -> list[list[Any]]:
-    rows = []
-    for split, m in metrics.items():
-        rows.append([split, m.get("accuracy"), m.get("purity"), m.get("hungarian_accuracy"),
-                     m.get("nmi"), m.get("ari"), m.get("n_samples")])
-    return rows
+    return [[split, *(m.get(key) for key, _ in _METRIC_COLUMNS)] for split, m in metrics.items()]
+
+
+def _shape_section(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> Section | None:
+    """Silhouettes, the centroid distance map and the 2-D maps, where they were drawn."""
+    silhouette = summary.get("silhouette") or {}
+    sample = (f"Silhouettes of {silhouette['sample_size']:,} training images (a fixed random sample), "
+              f"cluster by cluster; mean {silhouette.get('mean', float('nan')):.3f}."
+              if silhouette.get("sample_size") else "Silhouettes of a sample of training images, cluster by cluster.")
+    shown = (pick(figures, "silhouette.png", sample)
+             + pick(figures, "intercluster.png", "The centroids placed by their distances; area: cluster size.")
+             + pick(figures, "embedding.png", "PCA map of a sample of the features, by cluster and by label.")
+             + pick(figures, "embedding_umap.png", "UMAP map of the same sample, by cluster and by label."))
+    return Section("How the clusters lie", _SHAPE_TEXT, figures=shown) if shown else None
 
 
 def run_sections(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> list[Section]:
@@ -92,7 +123,8 @@ def run_sections(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> li
         ``versions``...); missing keys leave their part out.
     figures : mapping of str to bytes
         Figure files by their path in the results folder (``centroids.png``,
-        ``evolution.gif``, ``steps/step000.png``, ``confusion.png``, ``members.png``).
+        ``evolution.gif``, ``steps/step000.png``, ``confusion.png``, ``silhouette.png``,
+        ``intercluster.png``, ``embedding.png``, ``embedding_umap.png``, ``members.png``...).
 
     Returns
     -------
@@ -140,7 +172,7 @@ def run_sections(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> li
         tables = []
         if metrics:
             tables.append(("Agreement with the true labels",
-                           ["split", "accuracy", "purity", "Hungarian accuracy", "NMI", "ARI", "images"],
+                           ["split", *(header for _, header in _METRIC_COLUMNS)],
                            _metric_rows(metrics)))
         clusters = summary.get("clusters") or []
         if clusters:
@@ -155,12 +187,14 @@ def run_sections(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> li
     else:
         sections.append(Section("Clusters against the labels", "", note=_NO_LABELS))
 
+    shape = _shape_section(summary, figures)
+    if shape is not None:
+        sections.append(shape)
+
     learned = (pick(figures, "decoded.png",
                     "Decoded centroids: each cluster's mean code passed through the decoder.")
                + pick(figures, "reconstructions.png",
-                      "Training images (left of each pair) and the autoencoder's reconstruction (right).")
-               + pick(figures, "embedding.png",
-                      "The codes mapped to 2-D, coloured by cluster and by true label."))
+                      "Training images (left of each pair) and the autoencoder's reconstruction (right)."))
     if learned:
         sections.append(Section("The learned features", _LEARNED_TEXT, figures=learned))
 
@@ -219,6 +253,7 @@ def run_summary_tiles(summary: Mapping[str, Any]) -> list[tuple[str, Any]]:
     if "train" in metrics:
         tiles.append(("Hungarian accuracy (train)", metrics["train"].get("hungarian_accuracy")))
         tiles.append(("NMI (train)", metrics["train"].get("nmi")))
+    tiles.append(("mean silhouette", (summary.get("silhouette") or {}).get("mean")))
     return [(k, v) for k, v in tiles if v is not None]
 
 
