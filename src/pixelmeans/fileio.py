@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -222,13 +223,14 @@ def atomic_directory(path: str | os.PathLike, *, overwrite: bool = False) -> Ite
     if path.is_symlink():
         raise FileExistsError(f"{path}: is a symbolic link; expected a folder to create")
     created = _make_parents(path)
+    # Named here and made inside the try, not by tempfile.mkdtemp: a Ctrl-C landing
+    # inside mkdtemp, after its mkdir, would leave the folder behind unnamed.
+    while True:
+        tmp = path.parent / (temporary_name(path, "tmp") + secrets.token_hex(4))
+        if not os.path.lexists(tmp):
+            break
     try:
-        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=temporary_name(path, "tmp")))
-    except BaseException:
-        _remove_empty(created)
-        raise
-    try:
-        os.chmod(tmp, 0o777 & ~_umask())
+        os.mkdir(tmp, 0o777 & ~_umask())
         yield tmp
         write_manifest(tmp)
         if path.is_dir() and not any(path.iterdir()):
