@@ -106,7 +106,8 @@ _MANIFEST_FORMAT = "pixelmeans-manifest"
 _HASH_CHUNK = 1 << 20
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's bytes as 64 lowercase hex digits, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(_HASH_CHUNK), b""):
@@ -136,7 +137,7 @@ def write_manifest(folder: str | os.PathLike) -> None:
     files, _, other = _walk(folder)
     if other:
         raise ValueError(f"{folder / other[0]}: not a regular file; a results folder holds files only")
-    listing = {rel: {"size": (folder / rel).stat().st_size, "sha256": _sha256(folder / rel)}
+    listing = {rel: {"size": (folder / rel).stat().st_size, "sha256": sha256_file(folder / rel)}
                for rel in files if rel != MANIFEST}
     write_text(folder / MANIFEST, json.dumps({"format": _MANIFEST_FORMAT, "files": listing},
                                              indent=1, sort_keys=True) + "\n")
@@ -168,7 +169,7 @@ def foreign_entries(folder: str | os.PathLike) -> list[str]:
         entry = listed.get(rel)
         path = folder / rel
         if (not isinstance(entry, dict) or entry.get("size") != path.stat().st_size
-                or entry.get("sha256") != _sha256(path)):
+                or entry.get("sha256") != sha256_file(path)):
             foreign.append(rel)
     needed = {parent.as_posix() for rel in listed for parent in Path(rel).parents}
     foreign += [rel for rel in dirs if rel not in needed]
@@ -245,13 +246,24 @@ def atomic_directory(path: str | os.PathLike, *, overwrite: bool = False) -> Ite
         raise
 
 
-def _replace_own_folder(tmp: Path, path: Path, overwrite: bool) -> None:
+def replace_refusal(folder: str | os.PathLike, overwrite: bool) -> str | None:
+    """Why the existing, non-empty ``folder`` may not be replaced, or None when it may.
+
+    It may be replaced only with ``overwrite`` and when :func:`foreign_entries` finds
+    nothing in it that pixelmeans did not write.
+    """
     if not overwrite:
-        raise FileExistsError(f"{path}: already exists")
-    foreign = foreign_entries(path)
+        return "folder exists and is not empty; pass --overwrite to replace it"
+    foreign = foreign_entries(folder)
     if foreign:
-        raise FileExistsError(f"{path}: holds {describe_entries(foreign)} that pixelmeans did not write; "
-                              "refusing to replace it")
+        return f"holds {describe_entries(foreign)} that pixelmeans did not write; refusing to replace it"
+    return None
+
+
+def _replace_own_folder(tmp: Path, path: Path, overwrite: bool) -> None:
+    refusal = replace_refusal(path, overwrite)
+    if refusal is not None:
+        raise FileExistsError(f"{path}: {refusal}")
     old = Path(tempfile.mkdtemp(dir=path.parent, prefix=temporary_name(path, "old")))
     old.rmdir()
     os.replace(path, old)

@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from pixelmeans.errors import InputError
-from pixelmeans.fileio import (clean_stale_temporaries, describe_entries, foreign_entries, write_json,
-                               write_text)
+from pixelmeans.fileio import clean_stale_temporaries, replace_refusal, write_json, write_text
 
 SUMMARY_MARKER = "pixelmeans-results"
 
@@ -63,12 +62,9 @@ def check_out(out, overwrite: bool, *, echo=print) -> None:
     for line in clean_stale_temporaries(out):
         echo(line)
     if out.exists() and any(out.iterdir()):
-        if not overwrite:
-            raise InputError(f"--out {shown}: folder exists and is not empty; pass --overwrite to replace it")
-        foreign = foreign_entries(out)
-        if foreign:
-            raise InputError(f"--out {shown}: holds {describe_entries(foreign)} that pixelmeans did not "
-                             "write; refusing to replace it")
+        refusal = replace_refusal(out, overwrite)
+        if refusal is not None:
+            raise InputError(f"--out {shown}: {refusal}")
 
 
 #: Optional libraries recorded in ``versions`` when installed, by distribution name.

@@ -200,7 +200,7 @@ def test_huge_claimed_array_is_refused_before_allocating(tmp_path, pca_file):
     npz = _zip({"mean_.npy": header.getvalue() + b"\0" * 64})
     path = tmp_path / "huge.pmfeat"
     path.write_bytes(_zip({"meta.json": meta, "arrays.npz": npz}))
-    with pytest.raises(InputError, match=r"claims shape \(1000000000000,\)"):
+    with pytest.raises(InputError, match=r"claims a float32 array of shape \(1000000000000,\)"):
         load_features(path)
 
 

@@ -44,7 +44,7 @@ from pixelmeans.data.files import GZIP_MAGIC
 from pixelmeans.data.idx import idx_bytes, parse_idx, read_idx_bytes
 from pixelmeans.data.wheel import SourceError
 from pixelmeans.errors import InputError
-from pixelmeans.fileio import atomic_write, write_bytes
+from pixelmeans.fileio import atomic_write, sha256_file, write_bytes
 
 ENV_VAR = "PIXELMEANS_DATA"
 #: seconds to wait for a mirror to answer; there may be no internet at all, and the
@@ -400,11 +400,7 @@ def _check_digest(raw: bytes, digest: str | None, source: str) -> None:
 def _check_digest_file(path: Path, digest: str | None, source: str) -> None:
     if digest is None:
         return
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    _compare_sha256(h.hexdigest(), digest, source)
+    _compare_sha256(sha256_file(path), digest, source)
 
 
 def _compare_sha256(got: str, want: str, source: str) -> None:

@@ -17,11 +17,15 @@ Every loader reads through here, so the limits hold for every format:
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import stat
+import zipfile
 import zlib
 from pathlib import Path
 from typing import BinaryIO
+
+import numpy as np
 
 from pixelmeans.errors import InputError
 
@@ -174,6 +178,51 @@ def same_content(a: str | os.PathLike, b: str | os.PathLike) -> bool:
             compared += len(ca)
             if compared > MAX_BYTES:
                 raise _too_large(a, compared, inflated=True)
+
+
+def npy_member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype of the ``.npy`` array stored as ``info`` in ``archive``.
+
+    Only the header is read: numpy allocates the claimed shape before reading the
+    data, so the claim is checked here against the bytes the member holds.
+
+    Parameters
+    ----------
+    archive : zipfile.ZipFile
+    info : zipfile.ZipInfo
+        A member of ``archive`` (stored or deflated).
+    where : str
+        Names the member in error messages, e.g. ``"data.npz: x_train"``.
+
+    Returns
+    -------
+    shape : tuple of int
+    dtype : numpy.dtype
+        Never an object dtype.
+
+    Raises
+    ------
+    InputError
+        A ``.npy`` version other than 1.0 or 2.0, an object dtype, or a claimed size
+        (header plus ``prod(shape) * itemsize``) other than the member's size.
+    """
+    with archive.open(info) as fp:
+        version = np.lib.format.read_magic(fp)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
+        else:
+            raise InputError(f"{where} is .npy format version {version}; expected 1.0 or 2.0")
+        header = fp.tell()
+    if dtype.hasobject:
+        raise InputError(f"{where} has dtype {dtype}, which only unpickling can read; expected "
+                         "an array of numbers or strings")
+    claimed = header + math.prod(shape) * dtype.itemsize
+    if claimed != info.file_size:
+        raise InputError(f"{where} claims a {dtype} array of shape {shape} ({claimed} bytes), "
+                         f"but the member holds {info.file_size} bytes")
+    return shape, dtype
 
 
 def _too_large(path, size: int, inflated: bool = False) -> InputError:

@@ -278,19 +278,7 @@ def _member(npz, key: str, path: Path) -> np.ndarray:
         raise InputError(f"{where} claims {info.file_size} bytes; expected at most "
                          f"{min(most, files.MAX_BYTES)} (its compressed size allows "
                          f"{most}, pixelmeans reads {files.MAX_BYTES})")
-    with npz.zip.open(info) as fp:
-        version = np.lib.format.read_magic(fp)
-        if version == (1, 0):
-            shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
-        elif version == (2, 0):
-            shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
-        else:
-            raise InputError(f"{where} is .npy format version {version}; expected 1.0 or 2.0")
-        header = fp.tell()
-    claimed = header + math.prod(shape) * dtype.itemsize
-    if dtype.hasobject or claimed != info.file_size:
-        raise InputError(f"{where} claims a {dtype} array of shape {shape} ({claimed} bytes), "
-                         f"but the member holds {info.file_size} bytes")
+    files.npy_member_header(npz.zip, info, where)
     return np.asarray(npz[key])
 
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from pixelmeans.data.catalog import WheelSource
 from pixelmeans.errors import InputError
+from pixelmeans.fileio import sha256_file
 
 try:  # numpy >= 2 moved the pickle helpers to numpy._core
     from numpy._core.multiarray import _reconstruct
@@ -176,12 +177,3 @@ def _labels(y) -> np.ndarray:
     if y.ndim != 1 or y.dtype.kind not in "iu" or y.min() < 0 or y.max() > 9:
         raise InputError("mnist.pkl.gz: labels must be integers 0..9 of shape (n,)")
     return y.astype(np.uint8)
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """sha256 hex digest of a file, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()

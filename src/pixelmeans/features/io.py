@@ -34,6 +34,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
+from pixelmeans.data.files import npy_member_header
 from pixelmeans.errors import InputError
 from pixelmeans.features.aeumap import AEUMAP
 from pixelmeans.features.autoencoder import AutoencoderFeatures
@@ -383,17 +384,6 @@ def _read_arrays(blob: bytes) -> dict:
 def _check_npy_header(inner: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     if info.compress_type != zipfile.ZIP_STORED or not info.filename.endswith(".npy"):
         raise InputError(f"arrays.npz: {info.filename} is not a stored .npy array")
-    with inner.open(info) as fh:
-        version = np.lib.format.read_magic(fh)
-        if version == (1, 0):
-            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
-        elif version == (2, 0):
-            shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
-        else:
-            raise InputError(f"arrays.npz: {info.filename} has .npy version {version}")
+    _, dtype = npy_member_header(inner, info, f"arrays.npz: {info.filename}")
     if dtype.kind not in _ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
         raise InputError(f"arrays.npz: {info.filename} has dtype {dtype}, not a plain number type")
-    # numpy allocates the claimed shape before reading: it must fit in the bytes present
-    if math.prod(shape) * dtype.itemsize > info.file_size:
-        raise InputError(f"arrays.npz: {info.filename} claims shape {shape}, more than its "
-                         f"{info.file_size} bytes hold")
