@@ -284,3 +284,14 @@ def test_png_chunk_claiming_four_gigabytes(tmp_path, rng):
     (tmp_path / "p" / "a.png").write_bytes(png)
     outcome = run_bounded(_load, tmp_path / "p")
     assert outcome[0] == "ok" or outcome[:2] == ("error", "InputError"), outcome
+
+
+def test_idx_with_an_empty_axis_and_huge_others_is_refused():
+    """0 x 2**30 x 2**31 claims 0 bytes, but no array has that shape: one line, not
+    NumPy's "array is too big" (found by the header fuzz test)."""
+    import struct
+
+    from pixelmeans.data.idx import parse_idx
+
+    with pytest.raises(InputError, match="IDX header claims 0x1073741824x2147483648"):
+        parse_idx(struct.pack(">HBB3I", 0, 14, 3, 0, 2**30, 2**31))

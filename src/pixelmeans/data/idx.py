@@ -91,9 +91,12 @@ def _header(data, source: str) -> tuple[np.dtype, tuple[int, ...], int]:
 def _claimed_bytes(dtype: np.dtype, dims: tuple[int, ...], header: int, source: str) -> int:
     """The file size the header claims, if it is within `files.MAX_BYTES`."""
     expected = header + int(np.prod(dims, dtype=object)) * dtype.itemsize
-    if expected > files.MAX_BYTES:
-        raise InputError(f"{source}: IDX header claims {_shape(dims)} values, {expected} bytes; "
-                         f"expected at most {files.MAX_BYTES} bytes")
+    # A zero dimension makes the claim 0 bytes whatever the others say; NumPy still
+    # refuses a shape whose other dimensions overflow, so they are bounded too.
+    nonzero = int(np.prod([max(d, 1) for d in dims], dtype=object)) * dtype.itemsize
+    if expected > files.MAX_BYTES or nonzero > files.MAX_BYTES:
+        raise InputError(f"{source}: IDX header claims {_shape(dims)} values, "
+                         f"{max(expected, nonzero)} bytes; expected at most {files.MAX_BYTES} bytes")
     return expected
 
 
