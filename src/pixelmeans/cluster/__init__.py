@@ -12,9 +12,9 @@ share the primitives of ``_common.py`` and nothing else. A faster exact step ker
 plugs in through ``lloyd.KERNELS`` without changes elsewhere.
 """
 
-from pixelmeans.cluster.estimator import KMeans, MiniBatchKMeans
+from pixelmeans.cluster.estimator import KMeans, MiniBatchKMeans, k_means
 from pixelmeans.cluster.history import KMeansStep
 from pixelmeans.cluster.init import kmeans_plusplus
 from pixelmeans.cluster.io import read_centroids, write_centroids
 
-__all__ = ["KMeans", "KMeansStep", "MiniBatchKMeans", "kmeans_plusplus", "read_centroids", "write_centroids"]
+__all__ = ["KMeans", "KMeansStep", "MiniBatchKMeans", "k_means", "kmeans_plusplus", "read_centroids", "write_centroids"]
