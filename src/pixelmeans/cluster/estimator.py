@@ -108,6 +108,29 @@ def _warn_if_init_far_from_data(init, lo, hi, stacklevel=3):
             UserWarning, stacklevel=stacklevel)
 
 
+#: Squared distances below this fraction of ``||x||^2 + ||c||^2`` may be mostly
+#: rounding error of the product expansion (float32's epsilon with a wide margin).
+_CANCELLATION = 1e-4
+
+
+def _exact_small_distances(X, centers):
+    """``squared_distances`` with the small entries summed again term by term.
+
+    The product expansion loses small distances to cancellation (a sample equal to
+    a centroid comes out at ~1e-7 instead of 0); the few entries that small are
+    recomputed as ``sum((x - c)^2)`` in float64.
+    """
+    d2 = squared_distances(X, centers)
+    c64 = centers.astype(np.float64)
+    x_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+    c_sq = np.einsum("ij,ij->i", c64, c64)
+    rows, cols = np.nonzero(d2 <= _CANCELLATION * (x_sq[:, None] + c_sq[None, :]))
+    if rows.size:
+        diff = X[rows].astype(np.float64) - c64[cols]
+        d2[rows, cols] = np.einsum("ij,ij->i", diff, diff)
+    return d2
+
+
 def _read_init(init_kind, init, n_clusters, n_features, dtype):
     """Initial centres given as a CSV path or an array, checked as
     ``(n_clusters, n_features)`` in ``dtype``; a method name or callable is returned as is."""
@@ -541,7 +564,7 @@ callable, default="k-means++"
 
     def _transform(self, X):
         with self._threads():
-            return np.concatenate([np.sqrt(squared_distances(B, self.cluster_centers_))
+            return np.concatenate([np.sqrt(_exact_small_distances(B, self.cluster_centers_))
                                    for B in dense_row_blocks(X)])
 
     def score(self, X, y=None, sample_weight=None):
@@ -573,6 +596,7 @@ callable, default="k-means++"
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
         return tags
 
     def _more_tags(self):  # scikit-learn < 1.6
