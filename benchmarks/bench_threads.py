@@ -3,10 +3,12 @@
 For each N, a fresh process applies the command line's ``--threads`` limit
 (``pixelmeans.cli._thread_limit``, the code the option runs) around
 ``KMeans(k, algorithm=...).fit`` on the 10,000 bundled MNIST test images (pixels / 255,
-float32), after a warm-up fit that compiles the kernels, and reports process CPU
-time / wall time over the fit: about 1.0 means one busy core. On a machine shared
-with other work the ratio for N > 1 is lower than N (the cores are not all ours);
-the check is that N = 1 stays at one core. Written as JSON (default
+float32), after a warm-up fit that compiles the kernels, and reports what each of
+the process's threads spent on the CPU during the fit (``/proc/self/task``, Linux):
+the number of threads that did at least 5 % of the work, the largest share, and
+process CPU time / wall time (about N on an idle machine; lower on a machine
+shared with other work, where the cores are not all ours, so the per-thread shares
+are the measure that holds there). Written as JSON (default
 ``benchmarks/results/threads-<date>-<commit>.json``) with ``provenance.py``'s record.
 
     .venv/bin/python benchmarks/bench_threads.py [--threads 1 2] [--k 32] [--json FILE]
@@ -24,20 +26,36 @@ from bench_run import write_json
 from provenance import provenance, result_name
 
 CHILD = r"""
-import json, sys, time
+import json, os, sys, time
 import numpy as np
 from pixelmeans import KMeans, load_dataset
 from pixelmeans.cli import _thread_limit
 n, k, algorithm = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 ds = load_dataset("mnist", split="test", download=False)
 X = ds.images.reshape(len(ds.images), -1).astype(np.float32) / np.float32(255)
+def per_thread_ticks():
+    ticks = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            fields = open(f"/proc/self/task/{tid}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks[tid] = int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks
 with _thread_limit(n):
     KMeans(k, algorithm=algorithm, max_iter=2, random_state=0).fit(X[:2000])  # compile
+    before = per_thread_ticks()
     cpu, wall = time.process_time(), time.perf_counter()
     km = KMeans(k, algorithm=algorithm, random_state=0, n_init=1).fit(X)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    after = per_thread_ticks()
+spent = sorted((after[t] - before.get(t, 0) for t in after), reverse=True)
+total = sum(spent) or 1
+shares = [s / total for s in spent if s]
 print(json.dumps({"threads": n, "cpu_s": cpu, "wall_s": wall, "cpu_per_wall": cpu / wall,
-                  "n_iter": km.n_iter_, "inertia": km.inertia_}))
+                  "threads_over_5pct": sum(s >= 0.05 for s in shares),
+                  "largest_thread_share": shares[0] if shares else None,
+                  "thread_shares": shares[:8], "n_iter": km.n_iter_, "inertia": km.inertia_}))
 """
 
 
@@ -54,8 +72,9 @@ def main() -> int:
                              check=True, capture_output=True, text=True).stdout
         runs.append(json.loads(out.strip().splitlines()[-1]))
         r = runs[-1]
-        print(f"--threads {n}: cpu {r['cpu_s']:.2f} s / wall {r['wall_s']:.2f} s = "
-              f"{r['cpu_per_wall']:.2f} busy cores ({r['n_iter']} steps)")
+        print(f"--threads {n}: {r['threads_over_5pct']} thread(s) did >= 5 % of the work "
+              f"(largest share {r['largest_thread_share']:.2f}); cpu {r['cpu_s']:.2f} s / "
+              f"wall {r['wall_s']:.2f} s = {r['cpu_per_wall']:.2f} ({r['n_iter']} steps)")
     write_json(Path(args.json) if args.json else result_name("threads"),
                dict(provenance(), k=args.k, algorithm=args.algorithm,
                     data="mnist test split, 10000 x 784 float32", runs=runs))
