@@ -208,8 +208,12 @@ callable, default="k-means++"
     random_state : int, RandomState instance or None, default=None
         Determines the random initialisation. An int makes the result reproducible.
     verbose : int, default=0
-        1 or more: print one line per step, then ``K-means converged after N steps.``
-        (or that it stopped at ``max_iter`` without converging).
+        1 or more: scikit-learn's lines (``Initialization complete``, ``Iteration t,
+        inertia ...`` with the points changed and the centre shift, ``Converged at
+        iteration t: strict convergence.`` or ``...: center shift ... within
+        tolerance ...``), steps numbered from 1 like ``n_iter_``, then ``K-means
+        converged after N steps.`` (or that it stopped at ``max_iter`` or by the
+        callback).
     algorithm : {"auto", "lloyd", "hamerly", "yinyang", "elkan"}, default="auto"
         Step kernel. All kernels give the same labels at every step (Lloyd's); they
         differ in speed and memory. "auto" chooses by the shape of the problem: Lloyd
