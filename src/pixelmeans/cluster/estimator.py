@@ -440,7 +440,8 @@ callable, default="k-means++"
             _warn_if_init_far_from_data(init, lo, hi, stacklevel=4)
         tol = float(np.mean(var) * self.tol) if self.tol else 0.0
         random_state = check_random_state(self.random_state)
-        kernel = choose_kernel(self.algorithm, n_clusters, n_features, n_samples)
+        algorithm = "lloyd" if self.algorithm == "elkan" and n_clusters == 1 else self.algorithm
+        kernel = choose_kernel(algorithm, n_clusters, n_features, n_samples)
 
         best = None
         for run in range(n_init):
