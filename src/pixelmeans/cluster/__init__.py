@@ -1,7 +1,7 @@
 """The k-means engine: a scikit-learn-compatible ``KMeans`` that can remember its steps.
 
 Public here: :class:`KMeans`, :class:`MiniBatchKMeans`, :class:`KMeansStep` (one record of ``KMeans.history_``),
-:func:`kmeans_plusplus`, :func:`write_centroids` and :func:`read_centroids`.
+:func:`k_means` (scikit-learn's function form), :func:`kmeans_plusplus`, :func:`write_centroids` and :func:`read_centroids`.
 
 Layout, in the style of scikit-learn's ``sklearn/cluster/_kmeans.py``: a thin
 estimator (``estimator.py``, the only place that validates) over pure functions of
