@@ -58,3 +58,14 @@ def test_spherical_is_the_same_with_every_kernel(algorithm):
     other = KMeans(7, spherical=True, random_state=0, algorithm=algorithm).fit(X)
     assert_array_equal(other.labels_, base.labels_)
     assert other.n_iter_ == base.n_iter_
+
+
+def test_centroids_are_unit_length_in_float32_far_from_the_origin():
+    # Pixels 0..255: the kernels' shift (the data mean) is large; the final centroids
+    # are still of unit length to float32 precision.
+    X = np.random.default_rng(0).integers(0, 256, (500, 20)).astype(np.uint8)
+    km = KMeans(4, random_state=0, spherical=True).fit(X)
+    assert km.cluster_centers_.dtype == np.float32
+    assert_allclose(np.linalg.norm(km.cluster_centers_.astype(np.float64), axis=1), 1.0,
+                    rtol=1e-6)
+    assert_array_equal(km.labels_, km.predict(X))

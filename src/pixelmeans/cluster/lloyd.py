@@ -110,15 +110,21 @@ def _original(centers, shift):
     return centers + shift
 
 
-def _normalise(centers, shift):
-    """Shifted centres whose data-coordinate rows are scaled to unit length.
+def _unit_rows(centers):
+    """``centers`` (data coordinates) scaled to unit length, in float64.
 
     A row at the origin (possible only for an empty cluster kept there) stays put.
     """
-    original = centers.astype(np.float64) + shift
-    norms = np.sqrt(np.einsum("ij,ij->i", original, original))
+    centers = np.asarray(centers, dtype=np.float64)
+    norms = np.sqrt(np.einsum("ij,ij->i", centers, centers))
     norms[norms == 0] = 1.0
-    return np.ascontiguousarray(original / norms[:, None] - shift, dtype=centers.dtype)
+    return centers / norms[:, None]
+
+
+def _normalise(centers, shift):
+    """Shifted centres whose data-coordinate rows are scaled to unit length."""
+    unit = _unit_rows(centers.astype(np.float64) + shift)
+    return np.ascontiguousarray(unit - shift, dtype=centers.dtype)
 
 
 @blas_single_thread()
@@ -240,6 +246,8 @@ def kmeans_single(X, sample_weight, centers_init, *, shift, max_iter=300, tol=0.
 
     stopped = stopped and not converged
     final_centers = _original(centers, shift)
+    if spherical:  # unit length to the output dtype's precision, not the shift's
+        final_centers = _unit_rows(final_centers).astype(dtype)
     final_labels, inertia = labels_inertia(X, final_centers, sample_weight)
     if verbose:
         if converged:
