@@ -46,7 +46,7 @@ def main() -> int:
         embed_s = time.perf_counter() - start
         norms = np.linalg.norm(Z.astype(np.float64), axis=1)
         print(f"seed {seed}: codes {Z.shape} in {embed_s:.0f} s, row norms "
-              f"{norms.min():.6f}..{norms.max():.6f}")
+              f"{norms.min():.6f}..{norms.max():.6f}", flush=True)
         for spherical in (False, True):
             start = time.perf_counter()
             km = pixelmeans.KMeans(10, n_init=args.n_init, random_state=seed,
@@ -59,7 +59,7 @@ def main() -> int:
             rows.append(row)
             print(f"  spherical={spherical}: Hungarian {row['hungarian_accuracy']:.4f}, "
                   f"NMI {row['nmi']:.4f}, ARI {row['ari']:.4f}, inertia {km.inertia_:.6g}, "
-                  f"{km.n_iter_} steps, {seconds:.1f} s")
+                  f"{km.n_iter_} steps, {seconds:.1f} s", flush=True)
     write_json(Path(args.json) if args.json else result_name("spherical"),
                dict(provenance(), dataset=args.dataset, n_init=args.n_init,
                     features="clr (defaults)", rows=rows))
