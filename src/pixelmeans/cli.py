@@ -139,6 +139,9 @@ def _shared_options():
     """The option groups several commands share, each defined once (argparse parents)."""
     common = argparse.ArgumentParser(add_help=False)
     _add_common_options(common, top_level=False)
+    common.add_argument("--threads", type=_thread_count, metavar="N",
+                        help="CPU threads to compute with (default: every core, or the limit "
+                             "set on the BLAS/OpenMP thread pools)")
     data = argparse.ArgumentParser(add_help=False)
     data.add_argument("--dataset", default="mnist",
                       help="known data set name, see `pixelmeans datasets` (default: mnist)")
@@ -270,8 +273,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "handler", None) is None:
         parser.print_help()
         return EXIT_USAGE
-    with _messages_on_stderr(args.verbose - args.quiet):
+    with _messages_on_stderr(args.verbose - args.quiet), _thread_limit(getattr(args, "threads", None)):
         return _call(args)
+
+
+def _thread_count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return n
+
+
+@contextmanager
+def _thread_limit(n: int | None):
+    """``--threads N``: every thread pool of the process (BLAS, OpenMP, numba) at N.
+
+    KMeans reads the limit threadpoolctl reports (``n_threads=None``), so this one
+    setting reaches every fit, and the feature extractors' libraries as well.
+    """
+    if n is None:
+        yield
+        return
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    before = numba.get_num_threads()
+    with threadpool_limits(limits=n):
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+        try:
+            yield
+        finally:
+            numba.set_num_threads(before)
 
 
 def _call(args: argparse.Namespace) -> int:

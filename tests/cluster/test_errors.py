@@ -4,7 +4,6 @@ import warnings
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from sklearn.cluster import KMeans as SKKMeans
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
@@ -108,11 +107,6 @@ def test_images_must_be_flattened():
     images = np.zeros((10, 4, 4), dtype=np.uint8)
     with pytest.raises(ValueError, match="dim 3"):
         KMeans(2).fit(images)
-
-
-def test_sparse_input_is_refused():
-    with pytest.raises(TypeError, match="[Ss]parse"):
-        KMeans(2).fit(sp.csr_matrix(X))
 
 
 def test_not_fitted():

@@ -65,12 +65,15 @@ def test_history_of_the_best_run():
     assert_allclose(km.history_[-1].centers, km.cluster_centers_, rtol=1e-6)
 
 
-def test_verbose_prints_one_line_per_step_and_the_convergence_line(capsys):
+def test_verbose_prints_one_line_per_step_and_the_convergence_lines(capsys):
+    # scikit-learn's lines ("Iteration t, inertia ...", "Converged at iteration t:
+    # ..."), numbered from 1 like n_iter_, then pixelmeans' summary.
     km = KMeans(4, init=X[:4], verbose=1).fit(X)
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0] == "Initialization complete"
-    assert [line.split(":")[0] for line in lines[1:-1]] == [
-        f"Step {t}" for t in range(1, km.n_iter_ + 1)]
+    assert [line.split(",")[0] for line in lines[1:-2]] == [
+        f"Iteration {t}" for t in range(1, km.n_iter_ + 1)]
+    assert lines[-2].startswith(f"Converged at iteration {km.n_iter_}: ")
     assert lines[-1] == f"K-means converged after {km.n_iter_} steps."
 
 

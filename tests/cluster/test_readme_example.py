@@ -19,4 +19,6 @@ def test_readme_kmeans_example(capsys):
     assert re.fullmatch(r"K-means converged after \d+ steps\.", lines[-2])
     steps = int(re.search(r"\d+", lines[-2]).group())
     assert lines[-1].split()[1:] == [str(steps), "(10,", "784)"]
-    assert [line.split(":")[0] for line in lines[1:-2]] == [f"Step {t}" for t in range(1, steps + 1)]
+    assert lines[-3].startswith(f"Converged at iteration {steps}: ")
+    assert [line.split(",")[0] for line in lines[1:-3]] == [
+        f"Iteration {t}" for t in range(1, steps + 1)]

@@ -1,4 +1,4 @@
-"""Keep BLAS single-threaded while the kernels run their own threads over chunks.
+"""How many threads the kernels use, and BLAS kept single-threaded inside them.
 
 The compiled kernels call BLAS (``gemm``) from inside their parallel loop, as
 scikit-learn's do; a multi-threaded BLAS there would oversubscribe the cores.
@@ -53,3 +53,44 @@ def blas_single_thread():
             yield
     finally:
         _state.depth = 0
+
+
+def effective_n_threads(n_threads=None) -> int:
+    """Threads the compiled kernels may use.
+
+    ``n_threads`` when given (capped at numba's pool size); otherwise the smallest
+    limit that threadpoolctl reports over the thread pools loaded in the process
+    (OpenMP and BLAS), so that ``with threadpool_limits(1): km.fit(X)`` runs on one
+    core, as scikit-learn's do; numba's pool size when nothing limits.
+    """
+    import numba
+
+    pool = int(numba.config.NUMBA_NUM_THREADS)
+    if n_threads is not None:
+        return max(1, min(int(n_threads), pool))
+    limits = []
+    try:
+        for info in _get_controller().info():
+            if info.get("user_api") in ("openmp", "blas") and info.get("num_threads"):
+                limits.append(int(info["num_threads"]))
+    except Exception:  # pragma: no cover - threadpoolctl missing or broken
+        pass
+    return max(1, min([pool, *limits]))
+
+
+@contextlib.contextmanager
+def limit_threads(n_threads=None):
+    """Context manager: the compiled kernels run on :func:`effective_n_threads` threads.
+
+    numba's thread count is per calling thread; it is restored on exit. The BLAS
+    called inside the kernels stays single-threaded anyway (:func:`blas_single_thread`).
+    """
+    import numba
+
+    n = effective_n_threads(n_threads)
+    before = numba.get_num_threads()
+    numba.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        numba.set_num_threads(before)

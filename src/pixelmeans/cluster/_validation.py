@@ -6,6 +6,7 @@ import inspect
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_array
 
 from pixelmeans.errors import InputError
@@ -18,14 +19,45 @@ FINITE_KEYWORD = ("ensure_all_finite" if "ensure_all_finite" in inspect.signatur
            else "force_all_finite")
 
 
+#: Bytes of dense rows made at a time from a sparse matrix outside ``fit``.
+DENSE_BLOCK_BYTES = 64 * 2**20
+
+
 def check_data(X, *, name: str = "X") -> np.ndarray:
     """2-D, finite, C-contiguous data of dtype uint8, float32 or float64.
 
     uint8, float32 and float64 are kept without a copy (when C-contiguous); other
-    numbers are converted to float64. Sparse input is refused.
+    numbers are converted to float64. A scipy.sparse matrix becomes its dense equal
+    (see :func:`densify`).
     """
-    return check_array(X, dtype=DATA_DTYPES, order="C", accept_sparse=False,
-                       input_name=name, **{FINITE_KEYWORD: True})
+    return densify(check_array(X, dtype=DATA_DTYPES, order="C",
+                               accept_sparse=["csr", "csc"], input_name=name,
+                               **{FINITE_KEYWORD: True}))
+
+
+def densify(X):
+    """A checked sparse matrix as a C-contiguous array of its dtype; arrays as they are.
+
+    The kernels read dense rows; a fit reads every row many times, so one dense
+    copy (the memory of a dense input) costs less than densifying at every step.
+    """
+    return X.toarray(order="C") if sp.issparse(X) else X
+
+
+def dense_row_blocks(X):
+    """Yield ``X`` itself, or for a sparse matrix its rows as dense blocks in order.
+
+    A block holds about :data:`DENSE_BLOCK_BYTES` (at least one row), so predicting
+    on sparse data needs bounded memory besides the result.
+    """
+    if not sp.issparse(X):
+        yield X
+        return
+    X = X.tocsr()
+    n, d = X.shape
+    rows = max(1, DENSE_BLOCK_BYTES // max(1, d * X.dtype.itemsize))
+    for start in range(0, max(n, 1), rows):
+        yield X[start:start + rows].toarray(order="C")
 
 
 def check_int(value, name: str, low: int, high: int | None = None) -> int:

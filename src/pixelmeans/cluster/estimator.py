@@ -21,6 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from pixelmeans.cluster import distributed as _dask
+from pixelmeans.cluster._threads import limit_threads
 from pixelmeans.cluster._validation import (
     DATA_DTYPES,
     FINITE_KEYWORD,
@@ -30,6 +31,8 @@ from pixelmeans.cluster._validation import (
     check_n_clusters_vs_samples,
     check_real,
     check_sample_weight,
+    dense_row_blocks,
+    densify,
 )
 from pixelmeans.cluster._rows import is_chunked
 from pixelmeans.cluster.init import (
@@ -57,10 +60,13 @@ except ImportError:  # pragma: no cover - older scikit-learn
     def _validate_data(estimator, X, **kwargs):
         return estimator._validate_data(X, **kwargs)
 
-__all__ = ["KMeans", "MiniBatchKMeans"]
+__all__ = ["KMeans", "MiniBatchKMeans", "k_means"]
 
-def _is_same_clustering(labels1, labels2) -> bool:
-    """True if ``labels1`` determines ``labels2`` (scikit-learn's test between restarts)."""
+def _is_same_clustering(labels1, labels2, n_clusters=None) -> bool:
+    """True if ``labels1`` determines ``labels2`` (scikit-learn's test between restarts).
+
+    ``n_clusters`` is accepted for scikit-learn's signature; the labels suffice.
+    """
     k2 = int(labels2.max()) + 2
     pairs = np.unique(labels1.astype(np.int64) * k2 + (labels2.astype(np.int64) + 1))
     return np.unique(pairs // k2).size == pairs.size
@@ -86,7 +92,7 @@ def is_better_restart(inertia, labels, best_inertia, best_labels) -> bool:
     return inertia < best_inertia and not _is_same_clustering(labels, best_labels)
 
 
-def _warn_if_init_far_from_data(init, lo, hi):
+def _warn_if_init_far_from_data(init, lo, hi, stacklevel=3):
     """Warn when given centroids lie far outside the data's range (other units?).
 
     ``lo`` and ``hi`` are the per-feature minimum and maximum of the data; "far" is
@@ -103,7 +109,30 @@ def _warn_if_init_far_from_data(init, lo, hi):
             f"init: the initial centroids range over [{bottom:.4g}, {top:.4g}], far outside "
             f"the data's [{low:.4g}, {high:.4g}]; are they in other units than X (e.g. pixels "
             "0..255 for data scaled to [0, 1])? Most of them will lose all their samples.",
-            UserWarning, stacklevel=3)
+            UserWarning, stacklevel=stacklevel)
+
+
+#: Squared distances below this fraction of ``||x||^2 + ||c||^2`` may be mostly
+#: rounding error of the product expansion (float32's epsilon with a wide margin).
+_CANCELLATION = 1e-4
+
+
+def _exact_small_distances(X, centers):
+    """``squared_distances`` with the small entries summed again term by term.
+
+    The product expansion loses small distances to cancellation (a sample equal to
+    a centroid comes out at ~1e-7 instead of 0); the few entries that small are
+    recomputed as ``sum((x - c)^2)`` in float64.
+    """
+    d2 = squared_distances(X, centers)
+    c64 = centers.astype(np.float64)
+    x_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+    c_sq = np.einsum("ij,ij->i", c64, c64)
+    rows, cols = np.nonzero(d2 <= _CANCELLATION * (x_sq[:, None] + c_sq[None, :]))
+    if rows.size:
+        diff = X[rows].astype(np.float64) - c64[cols]
+        d2[rows, cols] = np.einsum("ij,ij->i", diff, diff)
+    return d2
 
 
 def _read_init(init_kind, init, n_clusters, n_features, dtype):
@@ -183,8 +212,12 @@ callable, default="k-means++"
     random_state : int, RandomState instance or None, default=None
         Determines the random initialisation. An int makes the result reproducible.
     verbose : int, default=0
-        1 or more: print one line per step, then ``K-means converged after N steps.``
-        (or that it stopped at ``max_iter`` without converging).
+        1 or more: scikit-learn's lines (``Initialization complete``, ``Iteration t,
+        inertia ...`` with the points changed and the centre shift, ``Converged at
+        iteration t: strict convergence.`` or ``...: center shift ... within
+        tolerance ...``), steps numbered from 1 like ``n_iter_``, then ``K-means
+        converged after N steps.`` (or that it stopped at ``max_iter`` or by the
+        callback).
     algorithm : {"auto", "lloyd", "hamerly", "yinyang", "elkan"}, default="auto"
         Step kernel. All kernels give the same labels at every step (Lloyd's); they
         differ in speed and memory. "auto" chooses by the shape of the problem: Lloyd
@@ -192,8 +225,27 @@ callable, default="k-means++"
         :func:`pixelmeans.cluster.lloyd.choose_kernel`).
     copy_x : bool, default=True
         Accepted for compatibility with scikit-learn. pixelmeans never modifies nor
-        copies ``X`` (the data is centred chunk by chunk inside the kernels), so it
-        has no effect.
+        copies dense ``X`` (the data is centred chunk by chunk inside the kernels),
+        so it has no effect.
+    n_threads : int or None, default=None
+        Threads of the compiled kernels. None: as many as numba's pool, or fewer
+        when threadpoolctl limits the process's thread pools (``with
+        threadpool_limits(1): km.fit(X)`` runs on one core, as scikit-learn's
+        KMeans). The result does not depend on it.
+    callback : callable or None, default=None
+        ``callback(step)`` is called with a :class:`~pixelmeans.cluster.KMeansStep`
+        (centroids, inertia, points changed, centre shift) for the initial centroids
+        and after every step of every run. When it returns True the fit stops there:
+        that run ends with ``converged_`` False and ``n_iter_`` the steps it ran, and
+        no further restart is made (the best run so far is kept).
+        ``record_history`` keeps the same records.
+    spherical : bool, default=False
+        Spherical k-means (faiss' ``spherical=True``): the centroids are scaled to
+        unit length after the initialisation and after every update. Samples are
+        still assigned to the nearest centroid in Euclidean distance, so for
+        unit-length rows of ``X`` this maximises the cosine similarity; normalise
+        ``X`` first for cosine k-means (``X`` itself is never changed). ``inertia_``
+        is the usual one, to the unit-length centroids.
 
     Attributes
     ----------
@@ -223,7 +275,11 @@ callable, default="k-means++"
     -----
     Data may be uint8 (e.g. pixels 0..255, used as the numbers they are), float32 or
     float64; it is never copied to another dtype (other numbers are converted to
-    float64, as scikit-learn does). Distances are computed in chunks with
+    float64, as scikit-learn does). A scipy.sparse CSR or CSC matrix is accepted
+    everywhere and gives the result of its dense equal: ``fit`` makes one dense
+    copy (``n_samples x n_features`` numbers of its dtype, the memory of a dense
+    input), while ``predict``, ``transform`` and ``score`` densify about 64 MB of
+    rows at a time. Distances are computed in chunks with
     float32 arithmetic for uint8/float32 data and float64 for float64 data; sums and
     the inertia accumulate in float64. With duplicate samples there may be fewer
     distinct clusters than ``n_clusters``; a ``ConvergenceWarning`` says so.
@@ -242,7 +298,8 @@ callable, default="k-means++"
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300,
                  tol=1e-4, empty_clusters="relocate", record_history=False,
-                 random_state=None, verbose=0, algorithm="auto", copy_x=True):
+                 random_state=None, verbose=0, algorithm="auto", copy_x=True,
+                 n_threads=None, callback=None, spherical=False):
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
@@ -254,6 +311,9 @@ callable, default="k-means++"
         self.verbose = verbose
         self.algorithm = algorithm
         self.copy_x = copy_x
+        self.n_threads = n_threads
+        self.callback = callback
+        self.spherical = spherical
 
     # ------------------------------------------------------------------ checks
 
@@ -277,6 +337,12 @@ callable, default="k-means++"
             raise InputError(f"copy_x must be True or False, got {self.copy_x!r}")
         if not isinstance(self.verbose, (bool, np.bool_)):
             check_int(self.verbose, "verbose", 0)
+        if self.n_threads is not None:
+            check_int(self.n_threads, "n_threads", 1)
+        if self.callback is not None and not callable(self.callback):
+            raise InputError(f"callback must be a callable or None, got {self.callback!r}")
+        if not isinstance(self.spherical, (bool, np.bool_)):
+            raise InputError(f"spherical must be True or False, got {self.spherical!r}")
         return self._init_kind()
 
     def _init_kind(self):
@@ -298,6 +364,11 @@ callable, default="k-means++"
                          f"array or a callable; got {type(init).__name__}")
 
     def _resolve_n_init(self, init_kind, init):
+        """Runs to make, also kept as ``_n_init`` (the attribute scikit-learn's has)."""
+        self._n_init = self._n_init_for(init_kind, init)
+        return self._n_init
+
+    def _n_init_for(self, init_kind, init):
         if isinstance(self.n_init, str):  # "auto"
             return 10 if init_kind == "callable" or init in ("random", "random-points") else 1
         if init_kind in ("array", "file") and self.n_init != 1:
@@ -322,8 +393,8 @@ callable, default="k-means++"
             X = check_chunked_data(X)
             self.n_features_in_ = X.shape[1]
         else:
-            X = _validate_data(self, X, reset=True, dtype=DATA_DTYPES, order="C",
-                               accept_sparse=False)
+            X = densify(_validate_data(self, X, reset=True, dtype=DATA_DTYPES, order="C",
+                                       accept_sparse=["csr", "csc"]))
         n_samples, n_features = X.shape
         n_clusters = int(self.n_clusters)
         check_n_clusters_vs_samples(n_clusters, n_samples)
@@ -334,10 +405,15 @@ callable, default="k-means++"
         return X, sample_weight, init_kind, init, n_init, dtype
 
     def _check_test_data(self, X, *, check_finite=True):
+        """Checked ``X``: an array as ``fit`` takes it, or a CSR/CSC matrix left sparse
+        (see :func:`~pixelmeans.cluster._validation.dense_row_blocks`)."""
         if is_chunked(X):
             return check_chunked_data(X, self.n_features_in_)
         return _validate_data(self, X, reset=False, dtype=DATA_DTYPES, order="C",
-                              accept_sparse=False, **{FINITE_KEYWORD: check_finite})
+                              accept_sparse=["csr", "csc"], **{FINITE_KEYWORD: check_finite})
+
+    def _threads(self):
+        return limit_threads(getattr(self, "n_threads", None))
 
     # --------------------------------------------------------------------- fit
 
@@ -364,18 +440,25 @@ callable, default="k-means++"
         if _dask.is_dask_array(X):
             return _dask.fit(self, X, sample_weight, is_better=is_better_restart)
         X, sample_weight, init_kind, init, n_init, dtype = self._check_fit_data(X, sample_weight)
+        with self._threads():
+            return self._fit(X, sample_weight, init_kind, init, n_init, dtype)
+
+    def _fit(self, X, sample_weight, init_kind, init, n_init, dtype):
         n_samples, n_features = X.shape
         n_clusters = int(self.n_clusters)
-
+        if self.algorithm == "elkan" and n_clusters == 1:
+            warnings.warn("algorithm='elkan' doesn't make sense for a single cluster. "
+                          "Using 'lloyd' instead.", RuntimeWarning, stacklevel=3)
 
         shift, var, lo, hi = data_shift(X, dtype)
         if not np.all(np.isfinite(var)):  # a chunked source is checked by this first pass
             raise InputError("X contains NaN or infinity")
         if init_kind in ("array", "file"):
-            _warn_if_init_far_from_data(init, lo, hi)
+            _warn_if_init_far_from_data(init, lo, hi, stacklevel=4)
         tol = float(np.mean(var) * self.tol) if self.tol else 0.0
         random_state = check_random_state(self.random_state)
-        kernel = choose_kernel(self.algorithm, n_clusters, n_features, n_samples)
+        algorithm = "lloyd" if self.algorithm == "elkan" and n_clusters == 1 else self.algorithm
+        kernel = choose_kernel(algorithm, n_clusters, n_features, n_samples)
 
         best = None
         for run in range(n_init):
@@ -398,9 +481,11 @@ callable, default="k-means++"
                 X, sample_weight, centers - shift, shift=shift, max_iter=int(self.max_iter),
                 tol=tol, empty_clusters=self.empty_clusters,
                 record_history=bool(self.record_history), verbose=int(self.verbose),
-                kernel_factory=kernel)
+                kernel_factory=kernel, callback=self.callback, spherical=bool(self.spherical))
             if best is None or is_better_restart(result.inertia, result.labels, best.inertia, best.labels):
                 best = result
+            if result.stopped:
+                break  # the callback stops the whole fit, not only this run
 
         n_centers = best.centers.shape[0]
         expected = n_centers if self.empty_clusters == "drop" else n_clusters
@@ -410,7 +495,7 @@ callable, default="k-means++"
                    if self.empty_clusters == "keep" else "Possibly due to duplicate points in X.")
             warnings.warn(
                 f"Number of distinct clusters ({distinct}) found smaller than n_clusters "
-                f"({expected}). {why}", ConvergenceWarning, stacklevel=2)
+                f"({expected}). {why}", ConvergenceWarning, stacklevel=3)
 
         self.cluster_centers_ = best.centers
         self._n_features_out = n_centers
@@ -476,7 +561,10 @@ callable, default="k-means++"
         # The kernel reads every value anyway and marks rows with NaN or infinity
         # (label -1): one pass over X instead of a finiteness check and then the work.
         X = self._check_test_data(X, check_finite=False)
-        labels = labels_inertia(X, self.cluster_centers_, return_inertia=False)
+        with self._threads():
+            labels = np.concatenate(
+                [labels_inertia(B, self.cluster_centers_, return_inertia=False)
+                 for B in dense_row_blocks(X)])
         if labels.size and labels.min() < 0:
             if is_chunked(X):
                 raise InputError("X contains NaN or infinity")
@@ -503,7 +591,9 @@ callable, default="k-means++"
         return self._transform(self._check_test_data(X))
 
     def _transform(self, X):
-        return np.sqrt(squared_distances(X, self.cluster_centers_))
+        with self._threads():
+            return np.concatenate([np.sqrt(_exact_small_distances(B, self.cluster_centers_))
+                                   for B in dense_row_blocks(X)])
 
     def score(self, X, y=None, sample_weight=None):
         """Opposite of the inertia of ``X`` on the fitted centroids.
@@ -524,16 +614,53 @@ callable, default="k-means++"
             return _dask.score(self, X, sample_weight)
         X = self._check_test_data(X)
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
-        _, inertia = labels_inertia(X, self.cluster_centers_, sample_weight)
+        inertia, start = 0.0, 0
+        with self._threads():
+            for B in dense_row_blocks(X):
+                stop = start + B.shape[0]
+                inertia += labels_inertia(B, self.cluster_centers_,
+                                          sample_weight[start:stop])[1]
+                start = stop
         return -inertia
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
         return tags
 
     def _more_tags(self):  # scikit-learn < 1.6
         return {"preserves_dtype": [np.float64, np.float32]}
+
+
+def k_means(X, n_clusters, *, sample_weight=None, init="k-means++", n_init="auto",
+            max_iter=300, verbose=False, tol=1e-4, random_state=None, copy_x=True,
+            algorithm="auto", return_n_iter=False):
+    """K-means as a function: :class:`KMeans` fitted, its results returned.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_samples, n_features)
+    n_clusters : int
+    sample_weight : array-like of shape (n_samples,), default=None
+    init, n_init, max_iter, verbose, tol, random_state, copy_x, algorithm
+        As :class:`KMeans`.
+    return_n_iter : bool, default=False
+        Also return the number of steps run.
+
+    Returns
+    -------
+    centroid : ndarray of shape (n_clusters, n_features)
+    label : ndarray of shape (n_samples,), dtype int32
+    inertia : float
+    best_n_iter : int
+        Only with ``return_n_iter=True``.
+    """
+    est = KMeans(n_clusters=n_clusters, init=init, n_init=n_init, max_iter=max_iter,
+                 verbose=verbose, tol=tol, random_state=random_state, copy_x=copy_x,
+                 algorithm=algorithm).fit(X, sample_weight=sample_weight)
+    result = (est.cluster_centers_, est.labels_, est.inertia_)
+    return (*result, est.n_iter_) if return_n_iter else result
 
 
 class MiniBatchKMeans(KMeans):
@@ -564,12 +691,17 @@ callable, default="k-means++"
     max_no_improvement : int or None, default=10
         Stop after this many steps without improvement of the smoothed batch inertia.
     init_size : int or None, default=None
-        Rows used to initialise (``3 * batch_size`` by default, at least
-        ``3 * n_clusters``, at most ``n_samples``); the same rows pick the best of
-        ``n_init`` initialisations.
+        Random rows each initialisation is computed on, as scikit-learn:
+        ``3 * batch_size`` by default (``3 * n_clusters`` if that is fewer than
+        ``n_clusters``); a given value below ``n_clusters`` becomes ``3 *
+        n_clusters``, with a ``RuntimeWarning``; never more than ``n_samples``.
+        The best of ``n_init`` initialisations is chosen by its inertia on
+        ``batch_size`` other random rows.
     n_init : "auto" or int, default="auto"
         "auto": 1 for "k-means++" and "k-means||", 3 otherwise (as scikit-learn).
     reassignment_ratio : float, default=0.01
+    n_threads : int or None, default=None
+        As :class:`KMeans`.
 
     Attributes
     ----------
@@ -589,7 +721,7 @@ callable, default="k-means++"
     def __init__(self, n_clusters=8, *, init="k-means++", max_iter=100, batch_size=1024,
                  verbose=0, compute_labels=True, random_state=None, tol=0.0,
                  max_no_improvement=10, init_size=None, n_init="auto",
-                 reassignment_ratio=0.01):
+                 reassignment_ratio=0.01, n_threads=None):
         self.n_clusters = n_clusters
         self.init = init
         self.max_iter = max_iter
@@ -602,6 +734,7 @@ callable, default="k-means++"
         self.init_size = init_size
         self.n_init = n_init
         self.reassignment_ratio = reassignment_ratio
+        self.n_threads = n_threads
 
     def _check_params(self):
         check_int(self.batch_size, "batch_size", 1)
@@ -619,12 +752,37 @@ callable, default="k-means++"
             check_int(self.n_init, "n_init", 1)
         if not isinstance(self.verbose, (bool, np.bool_)):
             check_int(self.verbose, "verbose", 0)
+        if self.n_threads is not None:
+            check_int(self.n_threads, "n_threads", 1)
         return self._init_kind()
 
-    def _resolve_n_init(self, init_kind, init):
+    def _n_init_for(self, init_kind, init):
         if isinstance(self.n_init, str):  # "auto"
             return 3 if init_kind == "callable" or init in ("random", "random-points") else 1
-        return super()._resolve_n_init(init_kind, init)
+        return super()._n_init_for(init_kind, init)
+
+    def _resolve_init_size(self, n_samples):
+        """scikit-learn's rule for the rows of an initialisation, kept as ``_init_size``."""
+        n_clusters = int(self.n_clusters)
+        init_size = self.init_size
+        if init_size is None:
+            init_size = 3 * min(int(self.batch_size), n_samples)
+            if init_size < n_clusters:
+                init_size = 3 * n_clusters
+        elif init_size < n_clusters:
+            warnings.warn(
+                f"init_size={init_size} should be larger than n_clusters={n_clusters}. "
+                "Setting it to min(3*n_clusters, n_samples)", RuntimeWarning, stacklevel=4)
+            init_size = 3 * n_clusters
+        self._init_size = min(int(init_size), n_samples)
+        return self._init_size
+
+    def _init_on_rows(self, X, sample_weight, init_kind, init, random_state, dtype, shift,
+                      lo, hi):
+        """Initial centres computed on ``_init_size`` random rows of ``X``."""
+        rows = random_state.randint(0, X.shape[0], self._init_size)
+        return self._initial_centers(np.ascontiguousarray(X[rows]), sample_weight[rows],
+                                     init_kind, init, random_state, dtype, shift, lo, hi)
 
     def _initial_centers(self, X, sample_weight, init_kind, init, random_state, dtype, shift,
                          lo, hi):
@@ -656,9 +814,13 @@ callable, default="k-means++"
         -------
         self : MiniBatchKMeans
         """
+        X, sample_weight, init_kind, init, n_init, dtype = self._check_fit_data(X, sample_weight)
+        with self._threads():
+            return self._fit(X, sample_weight, init_kind, init, n_init, dtype)
+
+    def _fit(self, X, sample_weight, init_kind, init, n_init, dtype):
         from pixelmeans.cluster.minibatch import MiniBatchState, converged, minibatch_step
 
-        X, sample_weight, init_kind, init, n_init, dtype = self._check_fit_data(X, sample_weight)
         n_samples, n_features = X.shape
         n_clusters = int(self.n_clusters)
         random_state = check_random_state(self.random_state)
@@ -667,21 +829,21 @@ callable, default="k-means++"
         if not np.all(np.isfinite(var)):  # a chunked source is checked by this first pass
             raise InputError("X contains NaN or infinity")
         if init_kind in ("array", "file"):
-            _warn_if_init_far_from_data(init, lo, hi)
+            _warn_if_init_far_from_data(init, lo, hi, stacklevel=4)
         tol = float(np.mean(var) * self.tol) if self.tol else 0.0
+        self._resolve_init_size(n_samples)
 
-        init_size = self.init_size if self.init_size is not None else 3 * batch_size
-        init_size = min(max(int(init_size), 3 * n_clusters), n_samples)
-        valid = random_state.randint(0, n_samples, init_size)
+        # As scikit-learn: each initialisation on its own random rows, the best one
+        # chosen on a common validation batch.
+        valid = random_state.randint(0, n_samples, batch_size)
         X_valid, w_valid = np.ascontiguousarray(X[valid]), sample_weight[valid]
-
         best, best_inertia = None, np.inf
-        for _ in range(n_init):
-            centers = self._initial_centers(X_valid, w_valid, init_kind, init, random_state,
-                                            dtype, shift, lo, hi)
+        for run in range(n_init):
+            centers = self._init_on_rows(X, sample_weight, init_kind, init, random_state,
+                                         dtype, shift, lo, hi)
             inertia = labels_inertia(X_valid, centers, w_valid)[1]
             if self.verbose:
-                print(f"Inertia for init: {inertia:.6g}")
+                print(f"Inertia for init {run + 1}/{n_init}: {inertia:.6g}")
             if inertia < best_inertia:
                 best, best_inertia = centers, inertia
 
@@ -724,25 +886,30 @@ callable, default="k-means++"
 
         first = not hasattr(self, "cluster_centers_")
         if first:
+            # As scikit-learn: one initialisation (n_init is for fit), on _init_size
+            # random rows of this first batch.
             X, sample_weight, init_kind, init, _, dtype = self._check_fit_data(X, sample_weight)
-            n_clusters = int(self.n_clusters)
-            self._random_state = check_random_state(self.random_state)
-            shift, _, lo, hi = data_shift(X, dtype)
-            centers = self._initial_centers(X, sample_weight, init_kind, init,
-                                            self._random_state, dtype, shift, lo, hi)
-            self._state = MiniBatchState(np.array(centers, dtype=np.float64),
-                                         np.zeros(n_clusters))
-            self.n_steps_ = 0
         else:
             self._check_params()
-            X = self._check_test_data(X)
+            X = densify(self._check_test_data(X))
             sample_weight = check_sample_weight(sample_weight, X.shape[0])
             dtype = compute_dtype(X.dtype)
-        minibatch_step(X, sample_weight, self._state, self._random_state,
-                       reassignment_ratio=float(self.reassignment_ratio), dtype=dtype)
-        self.cluster_centers_ = self._state.centers.astype(dtype)
-        self._n_features_out = self.cluster_centers_.shape[0]
-        self.n_steps_ += 1
-        if self.compute_labels:
-            self.labels_, self.inertia_ = labels_inertia(X, self.cluster_centers_, sample_weight)
+        with self._threads():
+            if first:
+                self._random_state = check_random_state(self.random_state)
+                self._resolve_init_size(X.shape[0])
+                shift, _, lo, hi = data_shift(X, dtype)
+                centers = self._init_on_rows(X, sample_weight, init_kind, init,
+                                             self._random_state, dtype, shift, lo, hi)
+                self._state = MiniBatchState(np.array(centers, dtype=np.float64),
+                                             np.zeros(int(self.n_clusters)))
+                self.n_steps_ = 0
+            minibatch_step(X, sample_weight, self._state, self._random_state,
+                           reassignment_ratio=float(self.reassignment_ratio), dtype=dtype)
+            self.cluster_centers_ = self._state.centers.astype(dtype)
+            self._n_features_out = self.cluster_centers_.shape[0]
+            self.n_steps_ += 1
+            if self.compute_labels:
+                self.labels_, self.inertia_ = labels_inertia(X, self.cluster_centers_,
+                                                             sample_weight)
         return self

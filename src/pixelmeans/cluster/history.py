@@ -1,4 +1,4 @@
-"""The record of one k-means step, as kept in ``KMeans.history_``."""
+"""The record of one k-means step, as kept in ``KMeans.history_`` and given to ``callback``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ class KMeansStep:
     A fit with ``record_history=True`` keeps one record per step in ``history_``:
     ``history_[0]`` holds the initial centroids, ``history_[t]`` the centroids after
     step ``t`` (an assignment of every point to its nearest centroid followed by the
-    update of every centroid to the mean of its points). The arrays are read-only.
+    update of every centroid to the mean of its points). ``KMeans(callback=...)`` is
+    given the same records, step 0 included, as they are made. The arrays are
+    read-only.
 
     Attributes
     ----------
@@ -38,6 +40,9 @@ class KMeansStep:
     n_changed : int
         Points whose cluster changed in this step's assignment; at step 1 every point
         counts as changed (it had no cluster before). 0 for step 0.
+    center_shift : float
+        Sum over the centroids of the squared distance each moved in this step (the
+        quantity compared with the scaled ``tol``). NaN for step 0.
     """
 
     step: int
@@ -45,6 +50,7 @@ class KMeansStep:
     ids: np.ndarray
     inertia: float
     n_changed: int
+    center_shift: float = math.nan
 
     def __post_init__(self):
         centers = np.array(self.centers, dtype=np.float32, order="C")
@@ -61,8 +67,10 @@ class KMeansStep:
         object.__setattr__(self, "step", int(self.step))
         object.__setattr__(self, "inertia", float(self.inertia))
         object.__setattr__(self, "n_changed", int(self.n_changed))
+        object.__setattr__(self, "center_shift", float(self.center_shift))
 
     def __repr__(self) -> str:
         inertia = "nan" if math.isnan(self.inertia) else f"{self.inertia:.6g}"
         return (f"KMeansStep(step={self.step}, k={self.centers.shape[0]}, "
-                f"inertia={inertia}, n_changed={self.n_changed})")
+                f"inertia={inertia}, n_changed={self.n_changed}, "
+                f"center_shift={self.center_shift:.6g})")

@@ -35,7 +35,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from pixelmeans.cluster._rows import as_rows
-from pixelmeans.cluster._threads import blas_single_thread
+from pixelmeans.cluster._threads import blas_single_thread, limit_threads
 from pixelmeans.cluster._validation import (
     check_data,
     check_int,
@@ -49,6 +49,7 @@ from pixelmeans.cluster.kernels import (
     round_shift,
 )
 from pixelmeans.cluster.plusplus import PlusPlusState
+from pixelmeans.errors import InputError
 
 __all__ = ["INIT_METHODS", "kmeans_plusplus"]
 
@@ -56,8 +57,8 @@ __all__ = ["INIT_METHODS", "kmeans_plusplus"]
 INIT_METHODS = ("k-means++", "k-means||", "random", "random-points")
 
 
-def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
-                    n_local_trials=None):
+def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None,
+                    random_state=None, n_local_trials=None):
     """Choose ``n_clusters`` initial centres from ``X`` by greedy k-means++.
 
     The same algorithm, random draws and return values as
@@ -67,13 +68,17 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like or sparse matrix of shape (n_samples, n_features)
         The data to pick seeds from. uint8, float32 and float64 are used as they
-        are; other numbers are converted to float64.
+        are; other numbers are converted to float64; a CSR/CSC matrix is densified.
     n_clusters : int
         Number of centres to choose, ``1 <= n_clusters <= n_samples``.
     sample_weight : array-like of shape (n_samples,), default=None
         Weights of the points (default: all 1).
+    x_squared_norms : array-like of shape (n_samples,), default=None
+        Accepted for scikit-learn's signature and checked for its length, but not
+        used: the distances are computed from shifted data (see
+        :mod:`pixelmeans.cluster.plusplus`), which needs no norms.
     random_state : int, RandomState instance or None, default=None
         Determines the random draws. An int makes the result reproducible.
     n_local_trials : int, default=None
@@ -101,6 +106,9 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
     X = check_data(X)
     n_clusters = check_int(n_clusters, "n_clusters", 1)
     check_n_clusters_vs_samples(n_clusters, X.shape[0])
+    if x_squared_norms is not None and len(x_squared_norms) != X.shape[0]:
+        raise InputError(f"The length of x_squared_norms {len(x_squared_norms)} should "
+                         f"be equal to the length of n_samples {X.shape[0]}.")
     if n_local_trials is not None:
         n_local_trials = check_int(n_local_trials, "n_local_trials", 1)
     sample_weight = check_sample_weight(sample_weight, X.shape[0])
@@ -110,8 +118,9 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
     # used: the mean of a fixed subsample does, without two passes over the data.
     sample = np.asarray(X[::max(1, X.shape[0] // 4096)], dtype=np.float64)
     shift = round_shift(sample.mean(axis=0), np.abs(sample).max(axis=0), dtype)
-    return _kmeans_plusplus(X, n_clusters, sample_weight, random_state, shift,
-                            n_local_trials=n_local_trials)
+    with limit_threads():
+        return _kmeans_plusplus(X, n_clusters, sample_weight, random_state, shift,
+                                n_local_trials=n_local_trials)
 
 
 @blas_single_thread()

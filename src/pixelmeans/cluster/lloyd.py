@@ -48,6 +48,8 @@ class SingleRun:
     ids : ndarray of shape (k_final,), dtype int64
         Index of the initial centre each final centre descends from.
     history : list of KMeansStep or None
+    stopped : bool
+        True when a callback stopped the run before convergence.
     """
 
     centers: np.ndarray
@@ -57,6 +59,7 @@ class SingleRun:
     converged: bool
     ids: np.ndarray
     history: list | None
+    stopped: bool = False
 
 
 #: Step kernels by name, for ``KMeans(algorithm=...)``. A new exact kernel registers
@@ -107,10 +110,27 @@ def _original(centers, shift):
     return centers + shift
 
 
+def _unit_rows(centers):
+    """``centers`` (data coordinates) scaled to unit length, in float64.
+
+    A row at the origin (possible only for an empty cluster kept there) stays put.
+    """
+    centers = np.asarray(centers, dtype=np.float64)
+    norms = np.sqrt(np.einsum("ij,ij->i", centers, centers))
+    norms[norms == 0] = 1.0
+    return centers / norms[:, None]
+
+
+def _normalise(centers, shift):
+    """Shifted centres whose data-coordinate rows are scaled to unit length."""
+    unit = _unit_rows(centers.astype(np.float64) + shift)
+    return np.ascontiguousarray(unit - shift, dtype=centers.dtype)
+
+
 @blas_single_thread()
 def kmeans_single(X, sample_weight, centers_init, *, shift, max_iter=300, tol=0.0,
                   empty_clusters="relocate", record_history=False, verbose=0,
-                  kernel_factory=LloydKernel) -> SingleRun:
+                  kernel_factory=LloydKernel, callback=None, spherical=False) -> SingleRun:
     """A single run of k-means (Lloyd's iteration), preparation done by the caller.
 
     Parameters
@@ -134,32 +154,50 @@ def kmeans_single(X, sample_weight, centers_init, *, shift, max_iter=300, tol=0.
     record_history : bool, default=False
         Keep a :class:`KMeansStep` per step (the initial centres first).
     verbose : int, default=0
-        >= 1: one line per step and a final line.
+        >= 1: one line per step and the reason the run stopped.
     kernel_factory : callable, default=LloydKernel
         ``kernel_factory(X, sample_weight, shift, n_clusters, dtype)`` returning a
         step kernel (see :class:`~pixelmeans.cluster.kernels.LloydKernel` for the
         contract).
+    callback : callable, optional
+        ``callback(step)`` with a :class:`KMeansStep`, for the initial centres (step
+        0) and after every step; a true return value stops the run there
+        (``converged`` False). The history is kept by such a callback.
+    spherical : bool, default=False
+        Scale the centres to unit length after the initialisation and after every
+        update (spherical k-means); the assignment stays Euclidean, to the scaled
+        centres.
 
     Returns
     -------
     SingleRun
+        ``stopped`` is True when the callback stopped the run.
     """
     dtype = shift.dtype
     n_samples = X.shape[0]
     centers = np.array(centers_init, dtype=dtype, order="C")
+    if spherical:
+        centers = _normalise(centers, shift)
     ids = np.arange(centers.shape[0], dtype=np.int64)
     labels = np.full(n_samples, -1, dtype=np.int32)
     kernel = kernel_factory(X, sample_weight, shift, centers.shape[0], dtype)
 
-    history = None
-    if record_history:
-        history = [KMeansStep(0, _original(centers, shift), ids, float("nan"), 0)]
+    history = [] if record_history else None
+    observers = [f for f in (history.append if record_history else None, callback) if f]
+
+    def tell(record):  # every observer sees every record; any true answer stops the run
+        return any([bool(f(record)) for f in observers])
+
+    stopped = bool(observers) and tell(
+        KMeansStep(0, _original(centers, shift), ids, float("nan"), 0))
 
     # The exact distances to the assigned centres cost a little per step: computed
     # when a step's inertia is shown or kept, or when empty clusters need them.
-    want_inertia = bool(record_history or verbose)
+    want_inertia = bool(observers or verbose)
     converged = False
-    for i in range(max_iter):
+    n_iter = 0
+    while not stopped and n_iter < max_iter:
+        n_iter += 1
         step = kernel.step(centers, labels, want_sqdist=want_inertia)
         relocate_args = None
         if empty_clusters == "relocate" and np.any(step.weight_sums == 0):
@@ -171,6 +209,8 @@ def kmeans_single(X, sample_weight, centers_init, *, shift, max_iter=300, tol=0.
             centers, step.sums, step.weight_sums, empty_clusters,
             relocate_args=relocate_args,
         )
+        if spherical:
+            new_centers = _normalise(new_centers, shift)
         moved = center_shift_total(centers, new_centers, keep)
         if keep is not None:
             # Renumber labels to the surviving rows; points of a dropped cluster
@@ -182,30 +222,40 @@ def kmeans_single(X, sample_weight, centers_init, *, shift, max_iter=300, tol=0.
             kernel.drop(keep)
         centers = new_centers
 
-        if record_history:
-            history.append(KMeansStep(i + 1, _original(centers, shift), ids,
-                                      step.inertia, step.n_changed))
         if verbose:
             empty_note = ""
             if n_empty:
                 verb = {"relocate": "relocated", "drop": "dropped", "keep": "kept"}[empty_clusters]
                 empty_note = f", {n_empty} empty cluster{'s' if n_empty > 1 else ''} {verb}"
-            print(f"Step {i + 1}: inertia {step.inertia:.6g}, {step.n_changed} points "
-                  f"changed, centre shift {moved:.3g}{empty_note}")
+            print(f"Iteration {n_iter}, inertia {step.inertia:.6g}, {step.n_changed} points "
+                  f"changed, centre shift {moved:.3g}{empty_note}.")
+        if observers:
+            stopped = tell(KMeansStep(n_iter, _original(centers, shift), ids, step.inertia,
+                                      step.n_changed, moved))
 
         if step.n_changed == 0:
             converged = True  # strict convergence: the assignment did not change
+            if verbose:
+                print(f"Converged at iteration {n_iter}: strict convergence.")
             break
         if moved <= tol:
             converged = True
+            if verbose:
+                print(f"Converged at iteration {n_iter}: center shift {moved:.6g} within "
+                      f"tolerance {tol:.6g}.")
             break
 
-    n_iter = i + 1
+    stopped = stopped and not converged
     final_centers = _original(centers, shift)
+    if spherical:  # unit length to the output dtype's precision, not the shift's
+        final_centers = _unit_rows(final_centers).astype(dtype)
     final_labels, inertia = labels_inertia(kernel.X, final_centers, sample_weight)
     if verbose:
         if converged:
             print(f"K-means converged after {n_iter} steps.")
+        elif stopped:
+            print(f"K-means stopped by the callback after {n_iter} steps.")
         else:
             print(f"K-means stopped at max_iter={max_iter} steps without converging.")
-    return SingleRun(final_centers, final_labels, inertia, n_iter, converged, ids, history)
+    return SingleRun(final_centers, final_labels, inertia, n_iter, converged, ids, history,
+                     stopped)
