@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from provenance import provenance, result_name
+from provenance import provenance, result_name, write_result
 
 TOL = 1e-4
 
@@ -142,11 +142,7 @@ def main() -> int:
         return proc.returncode
     res[args.part] = json.loads(proc.stdout.strip().splitlines()[-1])
     print(json.dumps(res[args.part], indent=2))
-    out = Path(args.out) if args.out else result_name("infimnist", f"-{args.part}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp_out = out.with_suffix(".json.tmp")
-    tmp_out.write_text(json.dumps(res, indent=2) + "\n")
-    tmp_out.replace(out)
+    out = write_result(Path(args.out) if args.out else result_name("infimnist", f"-{args.part}"), res)
     print(f"wrote {out}")
     return 0
 

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from provenance import provenance, result_name
+from provenance import provenance, result_name, write_result
 
 TOL = 1e-4
 FAISS_STEPS = 20
@@ -426,11 +426,8 @@ def main() -> int:
             res["memory"] = [bench_memory(X, k, args.seed, tmp) for k in ks]
             res["cold"] = bench_cold(X, tmp)
     print_report(res)
-    out = Path(args.out) if args.out else result_name("kmeans", "-quick" if args.quick else "")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp_out = out.with_suffix(".json.tmp")
-    tmp_out.write_text(json.dumps(res, indent=2) + "\n")
-    tmp_out.replace(out)
+    out = write_result(Path(args.out) if args.out else
+                       result_name("kmeans", "-quick" if args.quick else ""), res)
     print(f"\nwrote {out}")
     return 0
 

@@ -8,6 +8,7 @@ it, and names its default output file with :func:`result_name` (date and commit)
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 import shlex
@@ -63,3 +64,13 @@ def provenance(argv: list[str] | None = None) -> dict:
 def result_name(prefix: str, suffix: str = "") -> Path:
     """Default result file: ``results/<prefix>-<date>-<commit><suffix>.json``."""
     return RESULTS / f"{prefix}-{dt.date.today().isoformat()}-{commit()}{suffix}.json"
+
+
+def write_result(out: Path, result: dict) -> Path:
+    """Write ``result`` as JSON to ``out`` whole or not at all (a temporary file renamed)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(result, indent=2) + "\n")
+    tmp.replace(out)
+    return out

@@ -267,6 +267,17 @@ def _stores(seed: int, data_dir) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def _find_store(n: int | None, data_dir) -> tuple[int, Path]:
+    """``(size, path)`` of the smallest cached store holding the first ``n`` images (the
+    largest for None)."""
+    stores = [(size, p) for size, p in _stores(0, data_dir) if n is None or size >= n]
+    if not stores:
+        name = "infimnist" if n is None else f"infimnist:{n}"
+        raise InputError(f"{name}: not generated yet; run `pixelmeans fetch infimnist --n "
+                         f"{n or MNIST8M_SIZE}` first")
+    return stores[-1] if n is None else stores[0]
+
+
 def fetch_infimnist(train, n: int = MNIST8M_SIZE, seed: int = 0, data_dir=None, echo=print) -> Path:
     """Generate the first ``n`` InfiMNIST images into the data cache, or verify them there.
 
@@ -348,11 +359,7 @@ def open_infimnist(n: int | None = None, data_dir=None):
     """
     from pixelmeans.data.store import Head, open_store
 
-    stores = [(size, p) for size, p in _stores(0, data_dir) if n is None or size >= n]
-    if not stores:
-        raise InputError(f"infimnist: no store of {n or MNIST8M_SIZE:,} images yet; run "
-                         f"`pixelmeans fetch infimnist --n {n or MNIST8M_SIZE}` first")
-    size, path = stores[-1] if n is None else stores[0]
+    size, path = _find_store(n, data_dir)
     images, labels, _ = open_store(path)
     if n is None or n == size:
         return images, labels
@@ -399,11 +406,7 @@ def load_infimnist(n: int | None, split: str = "train", data_dir=None, *, mnist_
             test = mnist_test()
             parts.append(Dataset(test.images, test.labels, test.class_names, name, "test"))
             continue
-        stores = [(size, p) for size, p in _stores(0, data_dir) if n is None or size >= n]
-        if not stores:
-            raise InputError(f"{name}: not generated yet; run `pixelmeans fetch infimnist --n "
-                             f"{n or MNIST8M_SIZE}` first")
-        size, path = stores[-1] if n is None else stores[0]
+        size, path = _find_store(n, data_dir)
         images, labels, attrs = open_store(path)
         take = size if n is None else n
         _check_fits_in_memory(name, take, int(np.prod(images.shape[1:])))
