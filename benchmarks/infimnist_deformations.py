@@ -11,6 +11,9 @@
   accuracy of those names on the originals, on the deformed copies and on MNIST's test
   digits. Deformed copies that still look like their digit are named about as well as
   the originals.
+* With ``--components``: the same naming (k = 256) of copy 1 of every third digit
+  deformed by each part of the deformation alone (rotation, scale, shear, shift,
+  elastic field, thickness), by all of them, and by all but the shift.
 
 Writes JSON (default ``benchmarks/results/infimnist-deformations-<date>-<commit>.json``)
 with the commit, machine, versions and command line.
@@ -62,6 +65,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=3, help="deformed copies measured per digit")
     parser.add_argument("--picture-copies", type=int, default=11)
+    parser.add_argument("--components", action="store_true",
+                        help="also name copies deformed by each part of the deformation alone")
     parser.add_argument("--out")
     args = parser.parse_args()
 
@@ -96,6 +101,22 @@ def main() -> int:
                                             == test.labels)))
         res["nearest_centroid"].append(row)
         print(row, flush=True)
+    if args.components:  # km, name: the k = 256 fit of the loop above
+        from dataclasses import replace
+
+        from pixelmeans.data.infimnist import Deformation
+
+        idx = np.arange(N_SOURCE, 2 * N_SOURCE)[::3]
+        truth = train.labels[idx % N_SOURCE]
+        full = Deformation()
+        none = Deformation(*(0.0 for _ in full.as_array()))
+        cases = {f"{f} only": replace(none, **{f: getattr(full, f)}) for f in full.as_dict()}
+        cases.update({"all": full, "all but shift": replace(full, shift=0.0)})
+        res["components_k256"] = {
+            label: float(np.mean(name[km.predict(generate(idx, train.images, deformation=d)
+                                                 .reshape(len(idx), -1))] == truth))
+            for label, d in cases.items()}
+        print(res["components_k256"], flush=True)
     print(json.dumps({k: v for k, v in res.items() if k not in ("machine", "versions")}, indent=2))
     out = Path(args.out) if args.out else result_name("infimnist-deformations")
     out.parent.mkdir(parents=True, exist_ok=True)
