@@ -45,11 +45,22 @@ def densify(X):
 
 
 def dense_row_blocks(X):
-    """Yield ``X`` itself, or for a sparse matrix its rows as dense blocks in order.
+    """Yield ``X`` itself, or for a sparse matrix or rows read from disk its rows as
+    dense blocks in order.
 
     A block holds about :data:`DENSE_BLOCK_BYTES` (at least one row), so predicting
     on sparse data needs bounded memory besides the result.
     """
+    from pixelmeans.cluster._rows import RowSource
+
+    if isinstance(X, RowSource) and not X.in_memory:  # read from disk a block at a time
+        n, d = X.shape
+        rows = max(1, DENSE_BLOCK_BYTES // max(1, d * X.dtype.itemsize))
+        if rows >= X.read_rows:  # whole chunks of the source per read
+            rows -= rows % X.read_rows
+        for start in range(0, n, rows):
+            yield X.read(start, min(n, start + rows))
+        return
     if not sp.issparse(X):
         yield X
         return

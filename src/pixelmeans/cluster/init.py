@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
-from pixelmeans.cluster._rows import as_rows
+from pixelmeans.cluster._rows import RowSource, as_rows
 from pixelmeans.cluster._threads import blas_single_thread, limit_threads
 from pixelmeans.cluster._validation import (
     check_data,
@@ -298,4 +298,5 @@ def _random_points(X, n_clusters, sample_weight, random_state, dtype):
     """
     seeds = random_state.choice(X.shape[0], size=n_clusters, replace=False,
                                 p=sample_weight / sample_weight.sum())
-    return np.ascontiguousarray(np.asarray(as_rows(X).take(seeds), dtype=dtype))
+    rows = X.take(seeds) if isinstance(X, RowSource) else X[seeds]
+    return np.ascontiguousarray(np.asarray(rows, dtype=dtype))
