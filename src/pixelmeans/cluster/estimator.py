@@ -38,7 +38,6 @@ from pixelmeans.cluster._rows import is_chunked
 from pixelmeans.cluster.init import (
     INIT_METHODS,
     _kmeans_parallel,
-    _kmeans_plusplus,
     _kmeans_plusplus_start,
     _random_points,
     _random_uniform,
@@ -417,6 +416,24 @@ callable, default="k-means++"
 
     # --------------------------------------------------------------------- fit
 
+    def _initial_centers(self, X, sample_weight, init_kind, init, random_state, dtype, shift,
+                         lo, hi):
+        """One restart's initial centres, by the method or from the array, file or
+        callable ``init`` (shared by KMeans and MiniBatchKMeans)."""
+        n_clusters = int(self.n_clusters)
+        if init_kind in ("array", "file"):
+            return init
+        if init_kind == "callable":
+            return check_centers(init(X, n_clusters, random_state=random_state),
+                                 n_clusters, X.shape[1], dtype)
+        if init == "k-means++":
+            return _kmeans_plusplus_start(X, n_clusters, sample_weight, random_state, shift)
+        if init == "k-means||":
+            return _kmeans_parallel(X, n_clusters, sample_weight, random_state, shift)
+        if init == "random":
+            return _random_uniform(lo, hi, n_clusters, random_state, dtype)
+        return _random_points(X, n_clusters, sample_weight, random_state, dtype)
+
     def fit(self, X, y=None, sample_weight=None):
         """Compute k-means clustering.
 
@@ -462,19 +479,8 @@ callable, default="k-means++"
 
         best = None
         for run in range(n_init):
-            if init_kind in ("array", "file"):
-                centers = init
-            elif init_kind == "callable":
-                centers = check_centers(init(X, n_clusters, random_state=random_state),
-                                        n_clusters, n_features, dtype)
-            elif init == "k-means++":
-                centers = _kmeans_plusplus_start(X, n_clusters, sample_weight, random_state, shift)
-            elif init == "k-means||":
-                centers = _kmeans_parallel(X, n_clusters, sample_weight, random_state, shift)
-            elif init == "random":
-                centers = _random_uniform(lo, hi, n_clusters, random_state, dtype)
-            else:  # "random-points"
-                centers = _random_points(X, n_clusters, sample_weight, random_state, dtype)
+            centers = self._initial_centers(X, sample_weight, init_kind, init, random_state,
+                                            dtype, shift, lo, hi)
             if self.verbose:
                 print("Initialization complete" + (f" (run {run + 1} of {n_init})" if n_init > 1 else ""))
             result = kmeans_single(
@@ -783,22 +789,6 @@ callable, default="k-means++"
         rows = random_state.randint(0, X.shape[0], self._init_size)
         return self._initial_centers(np.ascontiguousarray(X[rows]), sample_weight[rows],
                                      init_kind, init, random_state, dtype, shift, lo, hi)
-
-    def _initial_centers(self, X, sample_weight, init_kind, init, random_state, dtype, shift,
-                         lo, hi):
-        n_clusters = int(self.n_clusters)
-        if init_kind in ("array", "file"):
-            return init
-        if init_kind == "callable":
-            return check_centers(init(X, n_clusters, random_state=random_state),
-                                 n_clusters, X.shape[1], dtype)
-        if init == "k-means++":
-            return _kmeans_plusplus(X, n_clusters, sample_weight, random_state, shift)[0]
-        if init == "k-means||":
-            return _kmeans_parallel(X, n_clusters, sample_weight, random_state, shift)
-        if init == "random":
-            return _random_uniform(lo, hi, n_clusters, random_state, dtype)
-        return _random_points(X, n_clusters, sample_weight, random_state, dtype)
 
     def fit(self, X, y=None, sample_weight=None):
         """Compute the centroids with mini-batches.
