@@ -14,7 +14,8 @@ from pixelmeans.members import _is_pixels
 EMBEDDING_SAMPLE = 5000
 
 
-def map_figures(X, *, labels, true_labels, class_names, seed, umap: bool) -> dict[str, bytes]:
+def map_figures(X, *, labels, true_labels, class_names, seed, umap: bool,
+                mapping=None) -> dict[str, bytes]:
     """The features in 2-D, coloured by cluster and by true label, on a sample.
 
     ``embedding.png``: PCA of ``EMBEDDING_SAMPLE`` training samples drawn with ``seed``
@@ -29,6 +30,9 @@ def map_figures(X, *, labels, true_labels, class_names, seed, umap: bool) -> dic
     labels : ndarray of int, shape (n_samples,)
         Cluster of each sample.
     true_labels : ndarray of int, shape (n_samples,), or None
+    mapping : ndarray of int, shape (n_clusters,), optional
+        Majority label of each cluster (-1: none): the cluster legend says it beside
+        the cluster's number, since the two panels share colours but not meanings.
 
     Returns
     -------
@@ -41,6 +45,9 @@ def map_figures(X, *, labels, true_labels, class_names, seed, umap: bool) -> dic
     take = np.sort(rng.choice(X.shape[0], min(EMBEDDING_SAMPLE, X.shape[0]), replace=False))
     truth = None if true_labels is None else true_labels[take]
     names = list(class_names) if true_labels is not None else None
+    cluster_names = None
+    if mapping is not None and names is not None:
+        cluster_names = [f"{j} ({names[m]})" if m >= 0 else str(j) for j, m in enumerate(mapping)]
     sample = f"{take.size:,} training images"
     methods = [("embedding.png", "pca", "PCA")]
     if umap and X.shape[1] > 2 and importlib.util.find_spec("umap") is not None:
@@ -53,7 +60,8 @@ def map_figures(X, *, labels, true_labels, class_names, seed, umap: bool) -> dic
             return files
         title = f"{method_name} of the features, {sample}" if X.shape[1] > 2 else f"The features, {sample}"
         files[name] = plots.figure_png_bytes(plots.embedding_figure(
-            xy, labels[take], truth, label_names=names, title=title))
+            xy, labels[take], truth, label_names=names, cluster_names=cluster_names,
+            title=title))
     return files
 
 
@@ -196,7 +204,7 @@ def run_figures(result) -> dict[str, bytes]:
     # feature runs, as before, and left out of pixel runs
     files.update(map_figures(result.X, labels=model.labels_, true_labels=train.labels,
                              class_names=train.class_names, seed=result.config.seed,
-                             umap=not _is_pixels(transformer)))
+                             umap=not _is_pixels(transformer), mapping=result.mapping))
 
     files["members.png"] = plots.figure_png_bytes(members_figure(result))
     return files
