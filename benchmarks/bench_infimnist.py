@@ -2,9 +2,9 @@
 
 Two parts, each in a fresh process so that its peak resident memory (maxrss) is its own:
 
-* ``generate``: ``pixelmeans fetch infimnist --n N`` into a scratch data folder (the
-  store must not exist there): wall time, images per second, the store's size on disk,
-  peak memory.
+* ``generate``: ``pixelmeans fetch infimnist --n N`` into a scratch data folder, or
+  with ``--keep`` into the data cache where ``fit`` reads it (the store must not exist
+  there yet): wall time, images per second, the store's size on disk, peak memory.
 * ``fit``: ``KMeans(k)`` on the first N images of the cached store (``pixelmeans fetch
   infimnist --n N`` first), read chunk by chunk from disk, uint8 throughout: the
   k-means++ start (on a sample, as for any data read from disk), ``--steps`` steps from
@@ -116,6 +116,8 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-converge", action="store_true")
+    parser.add_argument("--keep", action="store_true",
+                        help="generate into the data cache (for `fit`) instead of a scratch folder")
     parser.add_argument("--out", help="JSON file (default benchmarks/results/infimnist-<date>-<commit>.json)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
@@ -135,8 +137,14 @@ def main() -> int:
     if args.no_converge:
         argv.append("--no-converge")
     with tempfile.TemporaryDirectory(dir=Path.home()) as scratch:
-        if args.part == "generate":
+        if args.part == "generate" and not args.keep:
             argv += ["--data-dir", scratch]
+        elif args.part == "generate":
+            from pixelmeans.data.infimnist import store_path
+
+            if store_path(args.n, args.seed).exists():
+                print(f"{store_path(args.n, args.seed)} exists: nothing to generate", file=sys.stderr)
+                return 2
         proc = subprocess.run(argv, stdout=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         return proc.returncode
