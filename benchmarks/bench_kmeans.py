@@ -78,17 +78,22 @@ def child_pixelmeans(X, inits, plan):
     KMeans(8, random_state=0, max_iter=3).fit(X[:3000])  # load the compiled kernels
     out = {"fit": {}, "init": {}}
     n, d = X.shape
+    tol, max_iter = _stopping(plan)
     for k, init in inits.items():
         r = {}
-        t, km = timed(lambda: KMeans(k, init=init, n_init=1, tol=TOL).fit(X))
+        t, km = timed(lambda: KMeans(k, init=init, n_init=1, tol=tol, max_iter=max_iter).fit(X))
         r["fit"] = dict(seconds=t, steps=int(km.n_iter_), inertia=float(km.inertia_),
                         kernel=getattr(choose_kernel("auto", k, d, n), "name", "lloyd"))
-        t, km20 = timed(lambda: KMeans(k, init=init, n_init=1, tol=0, max_iter=FAISS_STEPS).fit(X))
-        r["fit20"] = dict(seconds=t, steps=int(km20.n_iter_), inertia=float(km20.inertia_))
-        r["predict"], labels = timed(lambda: km.predict(X), repeat=3)
-        r["transform"], _ = timed(lambda: km.transform(X), repeat=3)
+        if max_iter == FAISS_STEPS and tol == 0:
+            r["fit20"] = r["fit"]
+        else:
+            t, km20 = timed(lambda: KMeans(k, init=init, n_init=1, tol=0, max_iter=FAISS_STEPS).fit(X))
+            r["fit20"] = dict(seconds=t, steps=int(km20.n_iter_), inertia=float(km20.inertia_))
         r["centers"] = km.cluster_centers_.tolist()
-        r["labels_head"] = labels[:1000].tolist()
+        if not plan.get("fit_only"):
+            r["predict"], labels = timed(lambda: km.predict(X), repeat=3)
+            r["transform"], _ = timed(lambda: km.transform(X), repeat=3)
+            r["labels_head"] = labels[:1000].tolist()
         out["fit"][k] = r
     for k in plan["init_ks"]:
         runs = [timed(lambda: kmeans_plusplus(X, k, random_state=s)) for s in plan["seeds"]]
@@ -101,12 +106,16 @@ def child_sklearn(X, inits, plan):
 
     skc.KMeans(8, n_init=1, random_state=0, max_iter=3).fit(X[:3000])
     out = {"fit": {}, "init": {}}
+    tol, max_iter = _stopping(plan)
     for k, init in inits.items():
         r = {}
         for algo in ("lloyd", "elkan"):
-            t, km = timed(lambda: skc.KMeans(k, init=init, n_init=1, tol=TOL,
+            t, km = timed(lambda: skc.KMeans(k, init=init, n_init=1, tol=tol, max_iter=max_iter,
                                              algorithm=algo).fit(X))
             r[algo] = dict(seconds=t, steps=int(km.n_iter_), inertia=float(km.inertia_))
+        if plan.get("fit_only"):
+            out["fit"][k] = r
+            continue
         # predict / transform with pixelmeans' final centres (same work, same answer)
         km.cluster_centers_ = np.asarray(plan["centers"][str(k)], dtype=np.float32)
         r["predict"], labels = timed(lambda: km.predict(X), repeat=3)
@@ -137,6 +146,11 @@ def child_faiss(X, inits, plan):
     return out
 
 
+def _stopping(plan):
+    """``(tol, max_iter)`` of the compared fits: to convergence, or ``--max-iter`` steps."""
+    return (0.0, plan["max_iter"]) if plan.get("max_iter") else (TOL, 300)
+
+
 CHILDREN = {"pixelmeans": child_pixelmeans, "sklearn": child_sklearn, "faiss": child_faiss}
 
 
@@ -158,7 +172,8 @@ def run_library(lib, tmp):
     return json.loads((Path(tmp) / f"{lib}.json").read_text())
 
 
-def bench_side_by_side(X, ks, seeds, init_ks, seed, with_faiss, tmp):
+def bench_side_by_side(X, ks, seeds, init_ks, seed, with_faiss, tmp, max_iter=None,
+                       fit_only=False):
     """Fits, predict/transform and k-means++ of every library, each in its own process."""
     from pixelmeans import kmeans_plusplus
     from pixelmeans.cluster.kernels import labels_inertia
@@ -167,7 +182,7 @@ def bench_side_by_side(X, ks, seeds, init_ks, seed, with_faiss, tmp):
     np.save(tmp / "X.npy", X)
     for k in ks:  # the same start for every library
         np.save(tmp / f"init{k}.npy", kmeans_plusplus(X, k, random_state=seed)[0])
-    plan = dict(ks=ks, seeds=list(seeds), init_ks=init_ks)
+    plan = dict(ks=ks, seeds=list(seeds), init_ks=init_ks, max_iter=max_iter, fit_only=fit_only)
     (tmp / "plan.json").write_text(json.dumps(plan))
     ours = run_library("pixelmeans", tmp)
     print("pixelmeans done", flush=True)
@@ -187,10 +202,11 @@ def bench_side_by_side(X, ks, seeds, init_ks, seed, with_faiss, tmp):
         row["speedup_vs_sklearn"] = best_sk / o["fit"]["seconds"]
         ref = s["lloyd"]["inertia"]
         row["inertia_rel_diff"] = (o["fit"]["inertia"] - ref) / ref
-        for what in ("predict", "transform"):
-            row[what] = dict(pixelmeans=o[what], sklearn=s[what], ratio=s[what] / o[what])
-        row["predict"]["same_labels_first_1000"] = float(
-            np.mean(np.array(o["labels_head"]) == np.array(s["labels_head"])))
+        if not fit_only:
+            for what in ("predict", "transform"):
+                row[what] = dict(pixelmeans=o[what], sklearn=s[what], ratio=s[what] / o[what])
+            row["predict"]["same_labels_first_1000"] = float(
+                np.mean(np.array(o["labels_head"]) == np.array(s["labels_head"])))
         if fa:
             f = fa["fit"][str(k)]
             row["faiss_20"] = dict(seconds=f["seconds"], steps=f["steps"], inertia=float(
@@ -321,7 +337,8 @@ def mb(b):
 def print_report(res):
     print(f"\npixelmeans KMeans benchmark, {res['date']}, {res['machine']['cpu']}, "
           f"{res['machine']['cores']} cores, n={res['n']}, d={res['d']}, tol={TOL}\n")
-    print("Fit to convergence from the same k-means++ start (seconds; steps; final inertia)")
+    what = (f"{res['max_iter']} steps (tol 0)" if res.get("max_iter") else "Fit to convergence")
+    print(f"{what} from the same k-means++ start (seconds; steps; final inertia)")
     head = (f"{'k':>4} {'kernel':>8} {'pixelmeans':>16} {'sklearn lloyd':>16} "
             f"{'sklearn elkan':>16} {'speed-up':>9} {'inertia vs sk':>14}")
     print(head)
@@ -344,7 +361,7 @@ def print_report(res):
     print("\npredict / transform of all rows (seconds, best of 3)")
     print(f"{'k':>4} {'predict':>8} {'sklearn':>8} {'ratio':>6} {'transform':>10} {'sklearn':>8} "
           f"{'ratio':>6}")
-    for r in res["fit"]:
+    for r in (r for r in res["fit"] if "predict" in r):
         p, t = r["predict"], r["transform"]
         print(f"{r['k']:>4} {p['pixelmeans']:>8.3f} {p['sklearn']:>8.3f} {p['ratio']:>5.1f}x "
               f"{t['pixelmeans']:>10.3f} {t['sklearn']:>8.3f} {t['ratio']:>5.1f}x")
@@ -393,6 +410,9 @@ def main() -> int:
     parser.add_argument("--fit-only", action="store_true",
                         help="only the side-by-side fits (no k-means++, threads, memory or "
                              "cold-start runs)")
+    parser.add_argument("--max-iter", type=int,
+                        help="every library runs exactly this many steps (tol 0) instead of "
+                             "fitting to convergence")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     if args.child:
@@ -412,14 +432,16 @@ def main() -> int:
         except ImportError:
             print("faiss not installed: skipping it (pip install -e '.[bench]')")
             with_faiss = False
-    res = dict(provenance(), dataset=args.dataset, n=int(X.shape[0]), d=int(X.shape[1]), tol=TOL)
+    res = dict(provenance(), dataset=args.dataset, n=int(X.shape[0]), d=int(X.shape[1]), tol=TOL,
+               max_iter=args.max_iter)
     # numba's own thread count (the environment variable may be unset)
     res["machine"]["numba_threads"] = numba.config.NUMBA_NUM_THREADS
     KMeans(ks[0], random_state=0, max_iter=3).fit(X[:3000])  # compile before anything
     with tempfile.TemporaryDirectory() as tmp:
         seeds = range(2 if args.quick else args.init_seeds)
         res["fit"], res["init"] = bench_side_by_side(X, ks, seeds, [] if args.fit_only else [10, 100],
-                                                     args.seed, with_faiss, tmp)
+                                                     args.seed, with_faiss, tmp, args.max_iter,
+                                                     args.fit_only)
         if not args.fit_only:
             res["threads"] = bench_threads(X, 100, args.seed)
         if not (args.quick or args.no_subprocess or args.fit_only):
