@@ -100,6 +100,29 @@ def test_store_round_trip_and_a_flipped_byte_is_detected(sources, tmp_path):
         verify_store(path)
 
 
+def test_rows_read_from_the_chunk_files_are_zarr_s_rows(sources, tmp_path):
+    from pixelmeans.data.store import Head, open_store, write_store
+
+    images, labels = sources
+
+    def make_chunk(lo, hi):
+        idx = np.arange(lo, hi)
+        return generate(idx, images, seed=2), infimnist_labels(idx, labels)
+
+    path = write_store(tmp_path / "store", 2300, (28, 28), make_chunk, attrs={}, chunk=1000)
+    stored, stored_labels, _ = open_store(path)
+    direct = Head(stored, 2200, path / "images")
+    direct_labels = Head(stored_labels, 2200, path / "labels")
+    for lo, hi in [(0, 2200), (0, 1), (999, 1001), (1500, 2200), (2000, 2000), (1000, 2000)]:
+        np.testing.assert_array_equal(direct[lo:hi], stored[lo:hi])
+        np.testing.assert_array_equal(direct_labels[lo:hi], stored_labels[lo:hi])
+    np.testing.assert_array_equal(direct[-5:], stored[2195:2200])  # the head's end, not the store's
+    # A chunk file that is not there reads as zarr reads it (the fill value).
+    (path / "images" / "c" / "1" / "0" / "0").unlink()
+    np.testing.assert_array_equal(direct[900:1100], stored[900:1100])
+    assert not direct[1000:1100].any()
+
+
 def test_fetch_then_load_by_name(tmp_path, monkeypatch, sources):
     """`fetch infimnist --n N` then `--dataset infimnist:M`, with the bundled test split as
     the source so that the test needs no download."""

@@ -356,7 +356,8 @@ def open_infimnist(n: int | None = None, data_dir=None):
     Returns
     -------
     images : array-like of uint8, shape (n, 28, 28)
-        A zarr array (or its first ``n`` rows), chunked along the images.
+        The store's zarr array (its first ``n`` rows, read straight from its chunk
+        files: :class:`pixelmeans.data.store.Head`), chunked along the images.
     labels : array-like of uint8, shape (n,)
 
     Examples
@@ -370,9 +371,8 @@ def open_infimnist(n: int | None = None, data_dir=None):
 
     size, path = _find_store(n, data_dir)
     images, labels, _ = open_store(path)
-    if n is None or n == size:
-        return images, labels
-    return Head(images, n), Head(labels, n)
+    n = size if n is None else n
+    return Head(images, n, path / "images"), Head(labels, n, path / "labels")
 
 
 def _available_memory() -> int | None:
@@ -406,7 +406,7 @@ def load_infimnist(n: int | None, split: str = "train", data_dir=None, *, mnist_
     callable giving them). The images are read into memory (uint8): ``n`` x 784 bytes.
     """
     from pixelmeans.data.dataset import Dataset, concat
-    from pixelmeans.data.store import open_store
+    from pixelmeans.data.store import Head, open_store
 
     name = "infimnist" if n is None else f"infimnist:{n}"
     parts = []
@@ -419,7 +419,8 @@ def load_infimnist(n: int | None, split: str = "train", data_dir=None, *, mnist_
         images, labels, attrs = open_store(path)
         take = size if n is None else n
         _check_fits_in_memory(name, take, int(np.prod(images.shape[1:])))
-        parts.append(Dataset(np.asarray(images[:take]), np.asarray(labels[:take], dtype=np.int64),
+        parts.append(Dataset(Head(images, take, path / "images")[:take],
+                             Head(labels, take, path / "labels")[:take].astype(np.int64),
                              tuple(attrs.get("class_names", [str(i) for i in range(10)])), name, "train"))
     return concat(parts, name, split) if len(parts) > 1 else parts[0]
 

@@ -111,17 +111,32 @@ def open_store(path: str | os.PathLike):
 
 
 class Head:
-    """The first ``n`` rows of a chunked array, still read chunk by chunk (zarr arrays
-    have no lazy views). Has what :class:`pixelmeans.KMeans` reads from such an array:
-    ``shape``, ``dtype``, ``chunks`` and row slicing."""
+    """The first ``n`` rows of a store's array, read chunk by chunk (zarr arrays have no
+    lazy views). Has what :class:`pixelmeans.KMeans` reads from such an array: ``shape``,
+    ``dtype``, ``chunks`` and row slicing.
 
-    def __init__(self, array, n: int):
+    Parameters
+    ----------
+    array : zarr array
+        An array of a store written by :func:`write_store`.
+    n : int
+        Rows to show, at most ``array.shape[0]``.
+    folder : path-like, optional
+        The array's folder in the store. A slice of rows is then read straight from
+        its chunk files (uncompressed, C order, one file per chunk of rows), about
+        four times cheaper than through zarr, which matters when a fit reads 6 GB a
+        step; a chunk file that is not there is read through zarr.
+    """
+
+    def __init__(self, array, n: int, folder: str | os.PathLike | None = None):
         if not 0 <= n <= array.shape[0]:
             raise InputError(f"asked for the first {n} rows of an array of {array.shape[0]}")
         self.array = array
         self.shape = (int(n), *array.shape[1:])
         self.dtype = array.dtype
         self.chunks = array.chunks
+        self.folder = None if folder is None else Path(folder)
+        self._row_bytes = int(np.prod(array.shape[1:], dtype=np.int64)) * np.dtype(array.dtype).itemsize
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -130,9 +145,33 @@ class Head:
         rows = key[0] if isinstance(key, tuple) else key
         if isinstance(rows, slice):
             rows = slice(*rows.indices(self.shape[0]))
+            if self.folder is not None and rows.step == 1 and not isinstance(key, tuple):
+                return self._read_files(rows.start, max(rows.start, rows.stop))
         else:
             rows = np.asarray(rows)
             if rows.size and (rows.min() < -self.shape[0] or rows.max() >= self.shape[0]):
                 raise IndexError(f"row index out of range for {self.shape[0]} rows")
             rows = np.where(rows < 0, rows + self.shape[0], rows)
         return self.array[(rows, *key[1:]) if isinstance(key, tuple) else rows]
+
+    def _read_files(self, lo: int, hi: int) -> np.ndarray:
+        out = np.empty((hi - lo, *self.shape[1:]), dtype=self.dtype)
+        flat = out.reshape(-1).view(np.uint8)
+        step = int(self.chunks[0])
+        key_tail = ("0",) * (len(self.shape) - 1)  # zarr's key of a chunk along the rows only
+        start = lo
+        while start < hi:
+            c = start // step
+            stop = min(hi, (c + 1) * step)
+            target = flat[(start - lo) * self._row_bytes:(stop - lo) * self._row_bytes]
+            chunk_file = self.folder.joinpath("c", str(c), *key_tail)
+            try:
+                with open(chunk_file, "rb", buffering=0) as f:
+                    f.seek((start - c * step) * self._row_bytes)
+                    got = f.readinto(memoryview(target))
+            except FileNotFoundError:
+                got = -1
+            if got != target.size:  # no file (a chunk of fill values) or a short one
+                out[start - lo:stop - lo] = self.array[start:stop]
+            start = stop
+        return out
