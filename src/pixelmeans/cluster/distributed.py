@@ -11,10 +11,11 @@
   leaves the worker.
 * A step is one task per worker, pinned to it, that steps the chunks it holds with
   the centres inline (so they go to each worker once) and the kernels on the worker's
-  threads; it gives back, per chunk, ``(n_changed, inertia, sums, weight_sums)``:
-  ``k x d`` and ``k`` float64 numbers. The client adds them up *in chunk order* in float64 and applies the same
-  M-step, empty-cluster policy and stopping rules as
-  :func:`pixelmeans.cluster.lloyd.kmeans_single`.
+  threads; it gives back ``(n_changed, inertia, sums, weight_sums)``, ``k x d`` and
+  ``k`` float64 numbers, per chunk, or per worker (added up there) when the sums are
+  exact in any order (uint8 pixels, integer weights; see below). The client adds them
+  up in float64, per-chunk sums *in chunk order*, and applies the same M-step,
+  empty-cluster policy and stopping rules as :func:`pixelmeans.cluster.lloyd.kmeans_single`.
 * The data shift is the single-process one (:func:`pixelmeans.cluster.kernels.data_shift`):
   column sums per chunk, added in chunk order, then the same formulas and rounding.
 
@@ -117,6 +118,8 @@ CONNECT_TIMEOUT = 3.0
 PLUSPLUS_SAMPLE = 10_000
 # Rows per block of the column sums (bounds the float64 temporary).
 _STATS_ROWS = 4096
+# uint8 data with integer weights adding up to less than this have exact float64 sums.
+_EXACT_WEIGHT_TOTAL = 2.0**53 / (4 * 255)
 
 
 def is_dask_array(X) -> bool:
@@ -412,10 +415,11 @@ def _new_state(chunk, sample_weight, index, offset):
     return ChunkState(chunk, sample_weight, index, offset)
 
 
-def _call_group(states, calls):
+def _call_group(states, calls, combine=None):
     """``state.method(*args)`` for each state and ``(method, *args)``, in order: one
     task per worker and step, the kernels on the worker's threads (its chunks one after
-    another, each chunk's rows split between the threads)."""
+    another, each chunk's rows split between the threads). With ``combine``, the
+    results are ``[combine(results)]``: added up on the worker."""
     from distributed import get_worker
 
     try:
@@ -423,7 +427,20 @@ def _call_group(states, calls):
     except ValueError:  # not on a worker (a test calling it directly)
         threads = 1
     with _kernel_threads(threads):
-        return [getattr(state, method)(*args) for state, (method, *args) in zip(states, calls)]
+        out = [getattr(state, method)(*args) for state, (method, *args) in zip(states, calls)]
+    return out if combine is None else [combine(out)]
+
+
+def _add_steps(parts):
+    """Step results ``(n_changed, inertia, sums, weight_sums, rebuilt)`` added in the
+    order given (float64 sums); ``rebuilt`` becomes a count."""
+    sums = np.zeros_like(parts[0][2])
+    weight_sums = np.zeros_like(parts[0][3])
+    for p in parts:
+        sums += p[2]
+        weight_sums += p[3]
+    return (sum(int(p[0]) for p in parts), sum(float(p[1]) for p in parts), sums,
+            weight_sums, sum(int(p[4]) for p in parts))
 
 
 # ---------------------------------------------------------------------------
@@ -450,13 +467,21 @@ class _Chunks:
                        for i, (p, w, o) in enumerate(zip(parts, weights, self.offsets))]
         del parts  # the states hold the chunks
         self._where = {}
+        # uint8 pixels and integer weights: every w (x - shift) is a multiple of 1/4
+        # and each sum is below 2**53 / 4, so float64 adds them exactly in any order.
+        total = self.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        self.exact_sums = bool(
+            np.dtype(self.dtype) == np.uint8 and total < _EXACT_WEIGHT_TOTAL
+            and (sample_weight is None or np.array_equal(sample_weight, np.round(sample_weight))))
 
     def __len__(self):
         return len(self.states)
 
-    def call(self, method, *args):
-        """``state.method(*args)`` on every chunk; results in chunk order."""
-        return self._run({c: (method, *args) for c in range(len(self.states))})
+    def call(self, method, *args, combine=None):
+        """``state.method(*args)`` on every chunk; results in chunk order, or with
+        ``combine`` one ``combine(results)`` per task (each worker's chunks added up
+        there; only for results whose sum does not depend on the order)."""
+        return self._run({c: (method, *args) for c in range(len(self.states))}, combine)
 
     def _placement(self):
         """The worker each state lives on (cached; asked of the scheduler when unknown).
@@ -478,8 +503,9 @@ class _Chunks:
                     self._where[c] = holders[0] if holders else None
         return self._where
 
-    def _run(self, calls):
-        """``{chunk: (method, *args)}`` -> results in the order of ``calls``.
+    def _run(self, calls, combine=None):
+        """``{chunk: (method, *args)}`` -> results in the order of ``calls`` (with
+        ``combine``: one combined result per task, in no particular order).
 
         One task per worker runs the calls of the chunks whose states it holds, with
         their arguments inline: the centres of a step go to each worker once, in its
@@ -498,7 +524,7 @@ class _Chunks:
             place = ({"workers": [worker], "allow_other_workers": False}
                      if worker is not None else {})
             return self.client.submit(_call_group, [self.states[c] for c in cs],
-                                      [calls[c] for c in cs], pure=False, **place)
+                                      [calls[c] for c in cs], combine, pure=False, **place)
 
         tasks = [(cs, w, submit(w, cs)) for w, cs in groups.items()]
         while True:
@@ -518,8 +544,11 @@ class _Chunks:
                     where[c] = None  # asked of the scheduler again next call
                     kept.append(([c], None, submit(None, [c])))
             tasks = kept
+        gathered = self._gather([f for _, _, f in tasks])
+        if combine is not None:
+            return [part for parts in gathered for part in parts]
         results = {}
-        for (cs, _, _), parts in zip(tasks, self._gather([f for _, _, f in tasks])):
+        for (cs, _, _), parts in zip(tasks, gathered):
             results.update(zip(cs, parts))
         return [results[c] for c in calls]
 
@@ -702,15 +731,10 @@ def _run(chunks, centers, shift, *, run, kernel, max_iter, tol, empty_clusters,
         started = time.perf_counter()
         msg = {"run": run, "t": i, "kernel": kernel, "shift": shift, "centers": centers,
                "prev": prev, "keep": keep, "want_inertia": want_inertia}
-        parts = chunks.call("step", msg)
-        n_changed = sum(int(p[0]) for p in parts)
-        rebuilt = sum(bool(p[4]) for p in parts)
-        inertia = sum(float(p[1]) for p in parts)
-        sums = np.zeros_like(parts[0][2])
-        weight_sums = np.zeros_like(parts[0][3])
-        for p in parts:  # chunk order, float64
-            sums += p[2]
-            weight_sums += p[3]
+        # Exact sums are added up on each worker first (any order gives the same
+        # bits); other sums come back per chunk and are added in chunk order.
+        parts = chunks.call("step", msg, combine=_add_steps if chunks.exact_sums else None)
+        n_changed, inertia, sums, weight_sums, rebuilt = _add_steps(parts)
         relocate_args = None
         if empty_clusters == "relocate" and np.any(weight_sums == 0):
             n_empty = int(np.count_nonzero(weight_sums == 0))
