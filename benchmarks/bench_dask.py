@@ -1,88 +1,161 @@
 """pixelmeans on a Dask LocalCluster against pixelmeans in one process and dask-ml's KMeans.
 
-Full MNIST (60,000 x 784 uint8), the same start for all (greedy k-means++ in one
-process, seed 0), to convergence at tol 1e-4 (dask-ml: a fixed number of steps,
-``--daskml-steps``, since it is far slower; its time per step is reported). The
-cluster is a real ``LocalCluster`` of worker processes with one thread each on
+The cluster is a real ``LocalCluster`` of worker processes with one thread each on
 127.0.0.1; the single-process fit runs with as many threads as the cluster has
-workers.
+workers. Two modes:
 
-Usage: python benchmarks/bench_dask.py [--k 100] [--workers 2] [--chunks 8]
-       [--daskml-steps 10] [--out FILE.json]
+* Full MNIST (60,000 x 784 uint8, the default): the same start for all (greedy
+  k-means++ in one process, seed 0), to convergence at tol 1e-4, ``--repeat`` times
+  (one process and the cluster in turn, the cluster started once; medians reported,
+  with the load average of the machine around each run); dask-ml runs a fixed number
+  of steps (``--daskml-steps``), since it is far slower, and its time per step is
+  reported.
+* ``--infimnist N``: the first N images of the cached InfiMNIST store (the cluster's
+  workers read them from the store), k random images as the start (seed 0), and a
+  *per-step* comparison only: each method runs ``--steps`` steps and 1 step (tol 0),
+  and the difference divided by ``steps - 1`` is its time per step after the first
+  (setup, the first step and the final labelling pass cancel out).
+
+Usage: python benchmarks/bench_dask.py [--k 100] [--workers 2] [--chunks 2] [--repeat 3]
+       [--daskml-steps 10] [--infimnist N --steps 3] [--out FILE.json]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import time
 
 import numpy as np
-from provenance import provenance, result_name
+from provenance import provenance, result_name, write_result
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--k", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--chunks", type=int, default=8)
-    parser.add_argument("--daskml-steps", type=int, default=10)
-    parser.add_argument("--out")
-    args = parser.parse_args(argv)
+def _timed(fit):
+    load = os.getloadavg()[0]
+    t = time.perf_counter()
+    model = fit()
+    return model, {"seconds": time.perf_counter() - t, "load_before": load,
+                   "load_after": os.getloadavg()[0]}
 
+
+def mnist(args, client, out):
     import dask.array as da
-    import numba
-    from distributed import Client, LocalCluster
 
     from pixelmeans import KMeans, load_dataset
     from pixelmeans.cluster.init import kmeans_plusplus
 
     X = load_dataset("mnist", split="train", download=False).images.reshape(60000, -1)
     init, _ = kmeans_plusplus(X, args.k, random_state=0)
-    out = {"provenance": provenance(), "k": args.k, "n": int(X.shape[0]),
-           "workers": args.workers, "chunks": args.chunks}
+    out["n"] = int(X.shape[0])
+    KMeans(args.k, init=init, max_iter=2).fit(X[:2000])  # compile outside the timing
+    Xd = da.from_array(X, chunks=(-(-X.shape[0] // args.chunks), -1)).persist()
+    KMeans(args.k, init=init, max_iter=2).fit(Xd)  # workers compile / load the kernels
+    runs = []
+    for _ in range(args.repeat):
+        one, single = _timed(lambda: KMeans(args.k, init=init, tol=1e-4).fit(X))
+        many, dask = _timed(lambda: KMeans(args.k, init=init, tol=1e-4).fit(Xd))
+        run = {"single_process": dict(single, n_iter=one.n_iter_, inertia=one.inertia_),
+               "pixelmeans_dask": dict(
+                   dask, n_iter=many.n_iter_, inertia=many.inertia_,
+                   labels_equal=bool(np.array_equal(many.labels_, one.labels_)),
+                   centers_equal=bool(np.array_equal(many.cluster_centers_,
+                                                     one.cluster_centers_))),
+               "ratio": dask["seconds"] / single["seconds"]}
+        print(run, flush=True)
+        runs.append(run)
+    out["runs"] = runs
+    out["median"] = {
+        "single_process_seconds": float(np.median([r["single_process"]["seconds"] for r in runs])),
+        "pixelmeans_dask_seconds": float(np.median([r["pixelmeans_dask"]["seconds"]
+                                                    for r in runs])),
+        "ratio": float(np.median([r["ratio"] for r in runs]))}
+    print("median", out["median"], flush=True)
+    if args.daskml_steps:
+        from dask_ml.cluster import KMeans as DaskMLKMeans
+
+        Xf = Xd.astype(np.float32).persist()  # dask-ml wants floats
+        ref, timing = _timed(lambda: DaskMLKMeans(
+            n_clusters=args.k, init=init.astype(np.float32), max_iter=args.daskml_steps,
+            tol=0.0).fit(Xf))
+        out["dask_ml"] = dict(timing, n_iter=int(ref.n_iter_),
+                              seconds_per_step=timing["seconds"] / max(1, int(ref.n_iter_)))
+        print("dask-ml", out["dask_ml"], flush=True)
+
+
+def infimnist_per_step(args, client, out):
+    import dask.array as da
+    from dask_ml.cluster import KMeans as DaskMLKMeans
+
+    from pixelmeans import KMeans
+    from pixelmeans.data.infimnist import open_infimnist
+
+    n = args.infimnist
+    images, _ = open_infimnist(n)
+    store = getattr(images, "array", images)  # the zarr array (read only)
+    X = np.asarray(images[:n]).reshape(n, -1)
+    rng = np.random.default_rng(0)
+    init = X[np.sort(rng.choice(n, args.k, replace=False))].astype(np.float32)
+    rows = -(-n // args.chunks)
+    Xd = da.from_zarr(store)[:n].reshape(n, -1).rechunk((rows, -1)).persist()
+    Xf = Xd.astype(np.float32).persist()  # dask-ml wants floats
+    out["n"] = n
+
+    fits = {
+        "single_process": lambda s: KMeans(args.k, init=init, max_iter=s, tol=0.0).fit(X),
+        "pixelmeans_dask": lambda s: KMeans(args.k, init=init, max_iter=s, tol=0.0).fit(Xd),
+        "dask_ml": lambda s: DaskMLKMeans(n_clusters=args.k, init=init, max_iter=s,
+                                          tol=0.0).fit(Xf),
+    }
+    KMeans(args.k, init=init, max_iter=1).fit(X[:2000])  # compile outside the timing
+    KMeans(args.k, init=init, max_iter=1).fit(Xd[:2000])
+    for name, fit in fits.items():
+        _, many = _timed(lambda: fit(args.steps))
+        _, one = _timed(lambda: fit(1))
+        out[name] = {f"{args.steps}_steps": many, "1_step": one,
+                     "seconds_per_step_after_the_first":
+                         (many["seconds"] - one["seconds"]) / (args.steps - 1)}
+        print(name, out[name], flush=True)
+    base = out["pixelmeans_dask"]["seconds_per_step_after_the_first"]
+    out["dask_ml_per_step_over_pixelmeans_dask"] = (
+        out["dask_ml"]["seconds_per_step_after_the_first"] / base)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--k", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--chunks", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--daskml-steps", type=int, default=10)
+    parser.add_argument("--infimnist", type=int, default=0)
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--out")
+    args = parser.parse_args(argv)
+
+    import numba
+    from distributed import Client, LocalCluster
+
+    out = {"provenance": provenance(), "k": args.k, "workers": args.workers,
+           "chunks": args.chunks}
     from importlib import metadata
     for name in ("dask", "distributed", "dask-ml"):
         out["provenance"]["versions"][name] = metadata.version(name)
-
     numba.set_num_threads(min(args.workers, numba.config.NUMBA_NUM_THREADS))
-    KMeans(args.k, init=init, max_iter=2).fit(X[:2000])  # compile outside the timing
-    t = time.perf_counter()
-    one = KMeans(args.k, init=init, tol=1e-4).fit(X)
-    out["single_process"] = {"seconds": time.perf_counter() - t, "n_iter": one.n_iter_,
-                             "inertia": one.inertia_, "threads": numba.get_num_threads()}
-    print("one process", out["single_process"], flush=True)
-
+    out["single_process_threads"] = numba.get_num_threads()
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                            host="127.0.0.1", dashboard_address=None)
     client = Client(cluster)
     try:
-        Xd = da.from_array(X, chunks=(-(-X.shape[0] // args.chunks), -1)).persist()
-        KMeans(args.k, init=init, max_iter=2).fit(Xd)  # workers compile / load the kernels
-        t = time.perf_counter()
-        many = KMeans(args.k, init=init, tol=1e-4).fit(Xd)
-        out["pixelmeans_dask"] = {
-            "seconds": time.perf_counter() - t, "n_iter": many.n_iter_, "inertia": many.inertia_,
-            "labels_equal": bool(np.array_equal(many.labels_, one.labels_)),
-            "centers_equal": bool(np.array_equal(many.cluster_centers_, one.cluster_centers_))}
-        print("pixelmeans on dask", out["pixelmeans_dask"], flush=True)
-        if args.daskml_steps:
-            from dask_ml.cluster import KMeans as DaskMLKMeans
-
-            Xf = Xd.astype(np.float32).persist()  # dask-ml wants floats
-            t = time.perf_counter()
-            ref = DaskMLKMeans(n_clusters=args.k, init=init.astype(np.float32),
-                               max_iter=args.daskml_steps, tol=0.0).fit(Xf)
-            seconds = time.perf_counter() - t
-            out["dask_ml"] = {"seconds": seconds, "n_iter": int(ref.n_iter_),
-                              "seconds_per_step": seconds / max(1, int(ref.n_iter_))}
-            print("dask-ml", out["dask_ml"], flush=True)
+        if args.infimnist:
+            infimnist_per_step(args, client, out)
+        else:
+            mnist(args, client, out)
     finally:
         client.close()
         cluster.close()
-    path = args.out or result_name("dask", f"-k{args.k}-chunks{args.chunks}")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(out, f, indent=2)
+    suffix = (f"-infimnist{args.infimnist}-k{args.k}-steps{args.steps}" if args.infimnist
+              else f"-k{args.k}-chunks{args.chunks}")
+    path = write_result(args.out or result_name("dask", suffix), out)
     print("wrote", path)
 
 

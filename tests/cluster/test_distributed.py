@@ -76,6 +76,31 @@ def test_same_fit_as_one_process_uint8(client, pixels, algorithm):
         assert a.n_changed == b.n_changed
 
 
+def test_integer_weights_add_up_on_the_workers_to_the_same_fit(client, pixels):
+    # uint8 pixels, integer weights: each worker adds its chunks' sums before they
+    # come back (exact in any order), and the fit is the single-process one bit for bit.
+    w = (np.arange(pixels.shape[0]) % 4).astype(np.float64)
+    init = pixels[::150][:K].astype(np.float32)
+    _, chunks = dk._prepare(client, _chunked(pixels), w)
+    assert chunks.exact_sums and len(chunks) == N_CHUNKS
+    msg = {"run": 0, "t": 0, "kernel": "lloyd", "shift": init[0], "centers": init,
+           "prev": None, "keep": None, "want_inertia": False}
+    per_worker = chunks.call("step", msg, combine=dk._add_steps)
+    assert len(per_worker) == len(set(chunks._placement().values())) < N_CHUNKS
+    one = KMeans(n_clusters=K, init=init, algorithm="hamerly", tol=0.0).fit(pixels, sample_weight=w)
+    many = KMeans(n_clusters=K, init=init, algorithm="hamerly", tol=0.0).fit(
+        _chunked(pixels), sample_weight=w)
+    _assert_same(one, many)
+
+
+@pytest.mark.parametrize("make", [lambda p: (p, np.full(p.shape[0], 0.5)),
+                                  lambda p: (p.astype(np.float32), None)])
+def test_inexact_sums_come_back_per_chunk(client, pixels, make):
+    X, w = make(pixels)
+    _, chunks = dk._prepare(client, _chunked(X), w)
+    assert not chunks.exact_sums
+
+
 def test_same_fit_as_one_process_float32(client, pixels):
     X = (pixels / np.float32(255)).astype(np.float32)
     init = X[::150][:K].copy()

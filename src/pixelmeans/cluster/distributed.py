@@ -9,11 +9,13 @@
   kernel of :data:`pixelmeans.cluster.lloyd.KERNELS` built on that chunk with the
   fit's global shift. Per-point state (labels, Hamerly/Yinyang/Elkan bounds) never
   leaves the worker.
-* A step sends the centres out once (one task, fetched by the workers) and gets back, per
-  chunk, ``(n_changed, inertia, sums, weight_sums)``: ``k x d`` and ``k`` float64
-  numbers. The client adds them up *in chunk order* in float64 and applies the same
-  M-step, empty-cluster policy and stopping rules as
-  :func:`pixelmeans.cluster.lloyd.kmeans_single`.
+* A step is one task per worker, pinned to it, that steps the chunks it holds with
+  the centres inline (so they go to each worker once) and the kernels on the worker's
+  threads; it gives back ``(n_changed, inertia, sums, weight_sums)``, ``k x d`` and
+  ``k`` float64 numbers, per chunk, or per worker (added up there) when the sums are
+  exact in any order (uint8 pixels, integer weights; see below). The client adds them
+  up in float64, per-chunk sums *in chunk order*, and applies the same M-step,
+  empty-cluster policy and stopping rules as :func:`pixelmeans.cluster.lloyd.kmeans_single`.
 * The data shift is the single-process one (:func:`pixelmeans.cluster.kernels.data_shift`):
   column sums per chunk, added in chunk order, then the same formulas and rounding.
 
@@ -46,8 +48,9 @@ lost worker took with it is rebuilt by Dask from its chunk (whose graph is
 deterministic: the data store, the generator or the client's array), and a state
 that did not see the previous step recomputes its labels against the previous
 centres with one full pass before stepping, so ``n_changed`` and the sums are those
-of an uninterrupted fit. Each step message is a task of its own, so a lost worker
-that held it does not lose it (Dask recomputes it). What Dask cannot recompute (``KilledWorker`` after repeated
+of an uninterrupted fit. The step message travels inside the tasks, so Dask can
+recompute it with them; a task waiting for a worker that has left is submitted again
+without a restriction. What Dask cannot recompute (``KilledWorker`` after repeated
 deaths, data scattered from a client that is gone) stops the fit with one line
 (:class:`ClusterError`).
 
@@ -115,6 +118,8 @@ CONNECT_TIMEOUT = 3.0
 PLUSPLUS_SAMPLE = 10_000
 # Rows per block of the column sums (bounds the float64 temporary).
 _STATS_ROWS = 4096
+# uint8 data with integer weights adding up to less than this have exact float64 sums.
+_EXACT_WEIGHT_TOTAL = 2.0**53 / (4 * 255)
 
 
 def is_dask_array(X) -> bool:
@@ -234,13 +239,13 @@ def on_cluster(X):
 
 
 @contextlib.contextmanager
-def _one_thread():
-    """Compiled kernels on one thread inside a task: a worker's parallelism is its
-    threads (start workers with ``--nthreads`` = cores). Results never depend on it."""
+def _kernel_threads(n=1):
+    """Compiled kernels on ``n`` threads inside a task (at most numba's pool). Results
+    never depend on it: blocks depend on the data's shape only."""
     import numba
 
     old = numba.get_num_threads()
-    numba.set_num_threads(1)
+    numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
     try:
         yield
     finally:
@@ -410,14 +415,32 @@ def _new_state(chunk, sample_weight, index, offset):
     return ChunkState(chunk, sample_weight, index, offset)
 
 
-def _message(value):
-    return value
+def _call_group(states, calls, combine=None):
+    """``state.method(*args)`` for each state and ``(method, *args)``, in order: one
+    task per worker and step, the kernels on the worker's threads (its chunks one after
+    another, each chunk's rows split between the threads). With ``combine``, the
+    results are ``[combine(results)]``: added up on the worker."""
+    from distributed import get_worker
+
+    try:
+        threads = get_worker().state.nthreads
+    except ValueError:  # not on a worker (a test calling it directly)
+        threads = 1
+    with _kernel_threads(threads):
+        out = [getattr(state, method)(*args) for state, (method, *args) in zip(states, calls)]
+    return out if combine is None else [combine(out)]
 
 
-def _call(state, method, *args):
-    """Run ``state.method(*args)`` on the worker with the kernels on one thread."""
-    with _one_thread():
-        return getattr(state, method)(*args)
+def _add_steps(parts):
+    """Step results ``(n_changed, inertia, sums, weight_sums, rebuilt)`` added in the
+    order given (float64 sums); ``rebuilt`` becomes a count."""
+    sums = np.zeros_like(parts[0][2])
+    weight_sums = np.zeros_like(parts[0][3])
+    for p in parts:
+        sums += p[2]
+        weight_sums += p[3]
+    return (sum(int(p[0]) for p in parts), sum(float(p[1]) for p in parts), sums,
+            weight_sums, sum(int(p[4]) for p in parts))
 
 
 # ---------------------------------------------------------------------------
@@ -444,67 +467,90 @@ class _Chunks:
                        for i, (p, w, o) in enumerate(zip(parts, weights, self.offsets))]
         del parts  # the states hold the chunks
         self._where = {}
+        # uint8 pixels and integer weights: every w (x - shift) is a multiple of 1/4
+        # and each sum is below 2**53 / 4, so float64 adds them exactly in any order.
+        total = self.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        self.exact_sums = bool(
+            np.dtype(self.dtype) == np.uint8 and total < _EXACT_WEIGHT_TOTAL
+            and (sample_weight is None or np.array_equal(sample_weight, np.round(sample_weight))))
 
     def __len__(self):
         return len(self.states)
 
-    def call(self, method, *args, shared=()):
-        """``state.method(*args)`` on every chunk; results in chunk order.
+    def call(self, method, *args, combine=None):
+        """``state.method(*args)`` on every chunk; results in chunk order, or with
+        ``combine`` one ``combine(results)`` per task (each worker's chunks added up
+        there; only for results whose sum does not depend on the order)."""
+        return self._run({c: (method, *args) for c in range(len(self.states))}, combine)
 
-        ``shared``: positions in ``args`` sent once, not once per chunk (centres):
-        each becomes a task of its own whose result the chunks' tasks fetch from the
-        worker that holds it. Not ``scatter``: a scattered value dies with its worker,
-        a task's result is recomputed from the task.
-        """
-        args = list(args)
-        for i in shared:
-            args[i] = self.client.submit(_message, args[i], pure=False)
-        return self._run({c: (method, *args) for c in range(len(self.states))})
-
-    def _pin(self):
-        """The worker each state lives on, as the scheduler knows it now (or None).
+    def _placement(self):
+        """The worker each state lives on (cached; asked of the scheduler when unknown).
 
         A state keeps to its worker: Dask may otherwise move a task to an idle worker
         and copy the state there, and the copy left behind falls a step behind (it
-        then rebuilds itself, correct but slow).
-        """
-        who = self.client.who_has(self.states)
-        for c, state in enumerate(self.states):
-            holders = sorted(who.get(state.key, ()))
-            if self._where.get(c) not in holders:
-                self._where[c] = holders[0] if holders else None
-        return self._where
-
-    def _run(self, calls):
-        """``{chunk: (method, *args)}`` -> results in the order of ``calls``.
-
-        Tasks go to the worker that holds the chunk's state; one whose worker has
-        left while it waited is submitted again without that restriction.
+        then rebuilds itself, correct but slow). Asking costs a round trip to the
+        scheduler, so it is done once, and again only after a worker was lost: a
+        wrong guess costs time, never correctness (the state is copied and rebuilds).
         """
         from distributed import wait
 
-        where = self._pin()
+        if len(self._where) < len(self.states) or None in self._where.values():
+            wait(self.states)
+            who = self.client.who_has(self.states)
+            for c, state in enumerate(self.states):
+                holders = sorted(who.get(state.key, ()))
+                if self._where.get(c) not in holders:
+                    self._where[c] = holders[0] if holders else None
+        return self._where
 
-        def submit(c, pinned):
-            method, *args = calls[c]
-            place = {"workers": [where[c]], "allow_other_workers": False} if (
-                pinned and where[c] is not None) else {}
-            return self.client.submit(_call, self.states[c], method, *args, pure=False,
-                                      **place)
+    def _run(self, calls, combine=None):
+        """``{chunk: (method, *args)}`` -> results in the order of ``calls`` (with
+        ``combine``: one combined result per task, in no particular order).
 
-        futures = {c: submit(c, True) for c in calls}
+        One task per worker runs the calls of the chunks whose states it holds, with
+        their arguments inline: the centres of a step go to each worker once, in its
+        task (which Dask can recompute, unlike a scattered value), and a step costs
+        one task per worker, however many chunks each holds. A task whose worker has
+        left while it waited is submitted again, one per chunk, without a restriction.
+        """
+        from distributed import wait
+
+        where = self._placement()
+        groups = {}
+        for c in calls:
+            groups.setdefault(where[c], []).append(c)
+
+        def submit(worker, cs):
+            place = ({"workers": [worker], "allow_other_workers": False}
+                     if worker is not None else {})
+            return self.client.submit(_call_group, [self.states[c] for c in cs],
+                                      [calls[c] for c in cs], combine, pure=False, **place)
+
+        tasks = [(cs, w, submit(w, cs)) for w, cs in groups.items()]
         while True:
             try:
-                wait(list(futures.values()), timeout=2.0)
+                wait([f for _, _, f in tasks], timeout=2.0)
                 break
             except TimeoutError:
                 pass
             alive = set(self.client.scheduler_info(n_workers=-1).get("workers", {}))
-            for c, f in futures.items():
-                if not f.done() and where[c] is not None and where[c] not in alive:
-                    f.cancel()
-                    futures[c] = submit(c, False)
-        return self._gather(list(futures.values()))
+            kept = []
+            for cs, w, f in tasks:
+                if f.done() or w is None or w in alive:
+                    kept.append((cs, w, f))
+                    continue
+                f.cancel()
+                for c in cs:
+                    where[c] = None  # asked of the scheduler again next call
+                    kept.append(([c], None, submit(None, [c])))
+            tasks = kept
+        gathered = self._gather([f for _, _, f in tasks])
+        if combine is not None:
+            return [part for parts in gathered for part in parts]
+        results = {}
+        for (cs, _, _), parts in zip(tasks, gathered):
+            results.update(zip(cs, parts))
+        return [results[c] for c in calls]
 
     def _gather(self, futures):
         from distributed.scheduler import KilledWorker
@@ -685,19 +731,14 @@ def _run(chunks, centers, shift, *, run, kernel, max_iter, tol, empty_clusters,
         started = time.perf_counter()
         msg = {"run": run, "t": i, "kernel": kernel, "shift": shift, "centers": centers,
                "prev": prev, "keep": keep, "want_inertia": want_inertia}
-        parts = chunks.call("step", msg, shared=(0,))
-        n_changed = sum(int(p[0]) for p in parts)
-        rebuilt = sum(bool(p[4]) for p in parts)
-        inertia = sum(float(p[1]) for p in parts)
-        sums = np.zeros_like(parts[0][2])
-        weight_sums = np.zeros_like(parts[0][3])
-        for p in parts:  # chunk order, float64
-            sums += p[2]
-            weight_sums += p[3]
+        # Exact sums are added up on each worker first (any order gives the same
+        # bits); other sums come back per chunk and are added in chunk order.
+        parts = chunks.call("step", msg, combine=_add_steps if chunks.exact_sums else None)
+        n_changed, inertia, sums, weight_sums, rebuilt = _add_steps(parts)
         relocate_args = None
         if empty_clusters == "relocate" and np.any(weight_sums == 0):
             n_empty = int(np.count_nonzero(weight_sums == 0))
-            far = chunks.call("farthest", centers, shift, n_empty, shared=(0,))
+            far = chunks.call("farthest", centers, shift, n_empty)
             relocate_args = (np.concatenate([f[1] for f in far]), shift,
                              np.concatenate([f[2] for f in far]),
                              np.concatenate([f[3] for f in far]),
@@ -725,7 +766,7 @@ def _run(chunks, centers, shift, *, run, kernel, max_iter, tol, empty_clusters,
             break
     n_iter = i + 1
     final_centers = centers + shift
-    parts = chunks.call("final", final_centers, shared=(0,))
+    parts = chunks.call("final", final_centers)
     labels = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32)
     inertia = sum(float(p[1]) for p in parts)
     if verbose:
@@ -751,12 +792,10 @@ def _kmeans_parallel(chunks, n_clusters, random_state, shift,
     seed = int(random_state.randint(np.iinfo(np.int32).max))
     new_rounds = [chosen[0] - shift]
     for _ in range(rounds):
-        potential = sum(chunks.call("seeding_potential", sid, new_rounds, shift,
-                                    shared=(1,)))
+        potential = sum(chunks.call("seeding_potential", sid, new_rounds, shift))
         if potential <= 0.0:
             break
-        drawn = chunks.call("seeding_draw", sid, new_rounds, shift, seed, ell, potential,
-                            shared=(1,))
+        drawn = chunks.call("seeding_draw", sid, new_rounds, shift, seed, ell, potential)
         new = np.asarray(np.concatenate(drawn), dtype=dtype)
         if new.shape[0] == 0:
             break
@@ -769,7 +808,7 @@ def _kmeans_parallel(chunks, n_clusters, random_state, shift,
                                     replace=False, p=w / w.sum())
         candidates = np.concatenate([candidates, np.asarray(chunks[extra], dtype=dtype)])
     cw = np.zeros(len(candidates))
-    for part in chunks.call("nearest_weights", candidates, shared=(0,)):
+    for part in chunks.call("nearest_weights", candidates):
         cw += part
     if np.count_nonzero(cw) < n_clusters:
         cw = cw + 1e-12 * cw.sum()  # every candidate stays eligible
@@ -806,7 +845,7 @@ def _rows_of(X, n_features):
 
 
 def _predict_block(block, centers):
-    with _one_thread():
+    with _kernel_threads():
         labels = labels_inertia(np.ascontiguousarray(block), centers, return_inertia=False)
     if labels.size and labels.min() < 0:
         raise InputError("Input X contains NaN or infinity (or values whose squares overflow).")
@@ -814,12 +853,12 @@ def _predict_block(block, centers):
 
 
 def _transform_block(block, centers):
-    with _one_thread():
+    with _kernel_threads():
         return np.sqrt(squared_distances(np.ascontiguousarray(block), centers))
 
 
 def _inertia_block(block, weights, centers):
-    with _one_thread():
+    with _kernel_threads():
         w = None if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
         return np.array([labels_inertia(np.ascontiguousarray(block), centers, w)[1]])
 
