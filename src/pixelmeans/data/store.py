@@ -163,11 +163,11 @@ class FlatRows:
 
     def __getitem__(self, key):
         rows, *cols = key if isinstance(key, tuple) else (key,)
-        if isinstance(rows, slice):
-            lo, hi, step = rows.indices(self.shape[0])
-            out = np.asarray(self.images[lo:hi]).reshape(-1, self.shape[1])[::step]
+        if isinstance(rows, slice) and rows.step in (None, 1):
+            lo, hi, _ = rows.indices(self.shape[0])
+            out = np.asarray(self.images[lo:hi]).reshape(-1, self.shape[1])
         else:
-            out = self.take(rows)
+            out = self.take(np.arange(self.shape[0])[rows] if isinstance(rows, slice) else rows)
         return out[:, cols[0]] if cols else out
 
     def take(self, indices) -> np.ndarray:
