@@ -249,7 +249,9 @@ def sample_silhouettes(X, cluster_labels, *, sample_size: int = SILHOUETTE_SAMPL
     Parameters
     ----------
     X : array_like of float or uint8, shape (n_samples, n_features)
-        The points that were clustered (pixels or features).
+        The points that were clustered (pixels or features). Anything with a
+        ``shape`` is read only at the sampled rows (``X[indices]``), so a chunked or
+        lazily computed array is never read whole.
     cluster_labels : array_like of int, shape (n_samples,)
     sample_size : int, default=SILHOUETTE_SAMPLE
         Points to draw without replacement; all of them when ``n_samples`` is smaller.
@@ -271,16 +273,17 @@ def sample_silhouettes(X, cluster_labels, *, sample_size: int = SILHOUETTE_SAMPL
         ``X`` not 2-D or not one row per label, ``sample_size`` under 2, non-finite
         values, or fewer than 2 clusters (or as many clusters as points) in the sample.
     """
-    X = np.asarray(X)
+    if not hasattr(X, "shape"):
+        X = np.asarray(X)
     cluster_labels = np.asarray(cluster_labels)
-    if X.ndim != 2 or cluster_labels.shape != (X.shape[0],):
-        raise InputError(f"silhouette: expected X (n, d) and labels (n,), got {X.shape} and "
+    if len(X.shape) != 2 or cluster_labels.shape != (X.shape[0],):
+        raise InputError(f"silhouette: expected X (n, d) and labels (n,), got {tuple(X.shape)} and "
                          f"{cluster_labels.shape}")
     if isinstance(sample_size, bool) or not isinstance(sample_size, (int, np.integer)) or sample_size < 2:
         raise InputError(f"silhouette: sample_size must be an int of at least 2, got {sample_size!r}")
     # The same draw as silhouette_score's, so the sample's mean is the sweep's score.
     indices = np.sort(check_random_state(random_state).permutation(X.shape[0])[:sample_size])
-    sample, labels = X[indices], cluster_labels[indices].astype(np.int64)
+    sample, labels = np.asarray(X[indices]), cluster_labels[indices].astype(np.int64)
     if not np.isfinite(sample).all():
         raise InputError("silhouette: X has NaN or infinite values")
     n_found = np.unique(labels).size

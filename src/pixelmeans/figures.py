@@ -26,7 +26,8 @@ def map_figures(X, *, labels, true_labels, class_names, seed, umap: bool,
     Parameters
     ----------
     X : ndarray of float32, shape (n_samples, n_features)
-        The features k-means was fitted on (pixels / 255 for a pixel run).
+        The features k-means was fitted on (pixels / 255 for a pixel run); only the
+        sampled rows ``X[indices]`` are read (a TrainFeatures of a store works too).
     labels : ndarray of int, shape (n_samples,)
         Cluster of each sample.
     true_labels : ndarray of int, shape (n_samples,), or None
@@ -144,10 +145,22 @@ def members_figure(result):
     """Each centroid beside its nearest images and its farthest members."""
     from pixelmeans import plots
 
-    images = result.train.images
-    near = [images[idx].astype(np.float32) / 255.0 for idx in result.nearest]
-    far = [images[idx].astype(np.float32) / 255.0 for idx in result.farthest]
-    return plots.members_figure(result.centroid_images(), near, far, result.captions())
+    groups = [*result.nearest, *result.farthest]
+    # One read of every image shown: a store is read a chunk at a time, not an image.
+    pictures = np.split(_pictures(result.train.images, np.concatenate(groups)),
+                        np.cumsum([len(g) for g in groups])[:-1])
+    k = len(result.nearest)
+    return plots.members_figure(result.centroid_images(), pictures[:k], pictures[k:],
+                                result.captions())
+
+
+def _pictures(images, indices) -> np.ndarray:
+    """Images ``indices`` of an image stack (an array or a chunked one) as float32 in [0, 1]."""
+    from pixelmeans.data.store import FlatRows
+
+    indices = np.asarray(indices, dtype=np.int64)
+    rows = images[indices] if isinstance(images, np.ndarray) else FlatRows(images).take(indices)
+    return rows.reshape(indices.size, *images.shape[1:]).astype(np.float32) / 255.0
 
 
 def run_figures(result) -> dict[str, bytes]:
@@ -202,7 +215,7 @@ def run_figures(result) -> dict[str, bytes]:
     # UMAP's map costs the compilation of umap-learn's numba code (18 to 20 s a process
     # on 2 shared cores: benchmarks/results/run-figures-2026-12-03.json): drawn for
     # feature runs, as before, and left out of pixel runs
-    files.update(map_figures(result.X, labels=model.labels_, true_labels=train.labels,
+    files.update(map_figures(result.features, labels=model.labels_, true_labels=train.labels,
                              class_names=train.class_names, seed=result.config.seed,
                              umap=not _is_pixels(transformer), mapping=result.mapping))
 

@@ -151,7 +151,7 @@ def run_summary(result, out=None) -> dict:
             "has_labels": train.labels is not None,
             "class_names": list(train.class_names),
         },
-        "features": {"spec": config.features, "n_features": int(result.X.shape[1])},
+        "features": {"spec": config.features, "n_features": int(result.features.shape[1])},
         "init": result.init,
         "units": result.units,
         "warnings": list(result.warnings),

@@ -48,10 +48,13 @@ class Progress:
                 self._bar.set_postfix(**postfix, refresh=False)
             self._bar.update(1)
 
-    def show(self, **postfix) -> None:
-        """Show ``postfix`` on the bar before a step (nothing off a terminal)."""
+    def show(self, line: str | None = None, **postfix) -> None:
+        """Show ``postfix`` on the bar without a step done; off a terminal, ``line``
+        (when given) is logged instead."""
         if not self._bar.disable:
             self._bar.set_postfix(**postfix)
+        elif line is not None:
+            logger.info(line)
 
     def close(self) -> None:
         self._bar.close()
@@ -66,6 +69,28 @@ class Progress:
 def describe_restart(record: dict) -> str:
     """``inertia 2.353e+06, 34 steps, 1.2 s`` of a restart record of `fit_restarts`."""
     return f"inertia {record['inertia']:.4g}, {record['n_iter']} steps, {record['fit_time']:.1f} s"
+
+
+def describe_step(note, n_init: int) -> str:
+    """``restart 1/5, step 3: inertia 2.353e+06, 1,234 points changed, 0.41 s`` of a
+    :class:`pixelmeans.restarts.StepNote` (``, 2 workers`` on a Dask cluster; step 0
+    is the initial centroids)."""
+    head = f"restart {note.restart + 1}/{n_init}, step {note.step}: "
+    workers = "" if note.n_workers is None else f", {note.n_workers} workers"
+    if note.step == 0:
+        return f"{head}initial centroids, {note.seconds:.2f} s{workers}"
+    return (f"{head}inertia {note.inertia:.4g}, {note.n_changed:,} points changed, "
+            f"{note.seconds:.2f} s{workers}")
+
+
+def step_postfix(note) -> dict:
+    """What the bar shows of a step: its number, time, inertia and points changed."""
+    postfix = {"step": note.step, "step_s": f"{note.seconds:.2f}"}
+    if note.step:
+        postfix.update(inertia=f"{note.inertia:.4g}", changed=f"{note.n_changed:,}")
+    if note.n_workers is not None:
+        postfix["workers"] = note.n_workers
+    return postfix
 
 
 def kernels_compiled() -> bool:

@@ -42,11 +42,13 @@ class Stopwatch:
             self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - start
 
 
-def load_splits(config):
+def load_splits(config, *, in_memory: bool = True):
     """Return ``(train, test)`` datasets of a run or sweep configuration.
 
     A user file or folder with train and test parts (keras NPZ, IDX folder) gives
-    both; one without parts is all training data and ``test`` is None.
+    both; one without parts is all training data and ``test`` is None. Without
+    ``in_memory``, training images kept in a store on disk stay there
+    (:func:`pixelmeans.data.load_dataset`).
     """
     from pixelmeans.data import load_dataset, load_path
     from pixelmeans.data.load import load_test_split
@@ -54,7 +56,7 @@ def load_splits(config):
     if config.data is not None:
         # A test part that is there but broken is an error, not a run without a test split.
         return load_path(config.data, split="train"), load_test_split(config.data)
-    train = load_dataset(config.dataset, split="train")
+    train = load_dataset(config.dataset, split="train", in_memory=in_memory)
     test = load_dataset(config.dataset, split="test")
     return train, test
 
@@ -70,10 +72,12 @@ class RunResult:
         Clusters asked for (the model may have fewer after dropped ones).
     train, test : Dataset (test may be None)
     transformer : fitted feature transformer
-    X : ndarray of float32, shape (n_train, d)
-        The features k-means was fitted on.
+    features : TrainFeatures, shape (n_train, d)
+        The features k-means was fitted on (:mod:`pixelmeans.train_features`): for
+        pixel features the uint8 images themselves, in memory or on disk; indexing
+        gives float32 features of the rows asked for.
     model : KMeans
-        The best restart, with ``history_``.
+        The best restart, with ``history_``, in the features' units.
     restarts : list of dict
         One record per restart (:func:`pixelmeans.restarts.fit_restarts`).
     metrics : dict
@@ -103,7 +107,7 @@ class RunResult:
     train: object
     test: object
     transformer: object
-    X: np.ndarray
+    features: object
     model: object
     restarts: list
     metrics: dict
@@ -126,10 +130,9 @@ class RunResult:
         """Each centroid as an image in [0, 1]: float32 ``(k_out, h, w)``."""
         from pixelmeans.members import centroid_pictures
 
-        flat = self.train.images.reshape(len(self.train.images), -1)
         k_out = self.model.cluster_centers_.shape[0]
-        return centroid_pictures(self.model, self.transformer, flat, self.model.labels_,
-                                 k_out).reshape(k_out, *self.image_shape)
+        return centroid_pictures(self.model, self.transformer, self.train.images,
+                                 self.model.labels_, k_out).reshape(k_out, *self.image_shape)
 
     def captions(self) -> list[str]:
         """``label · purity · n=size`` of each cluster (``#j · n=size`` without labels)."""
@@ -229,9 +232,11 @@ def compute_run(config: RunConfig, *, echo=print, check_output: bool = True) -> 
     RunResult
     """
     from pixelmeans.centroids import collapse_warnings, has_pixel_units, output_units, read_init_file
-    from pixelmeans.features import make_features
+    from pixelmeans.data.infimnist import read_into_memory
+    from pixelmeans.features import PixelFeatures, make_features
     from pixelmeans.members import nearest_and_farthest
     from pixelmeans.outputs import check_out, default_out
+    from pixelmeans.train_features import train_features
 
     if check_output:
         _check_run_config(config, echo)
@@ -239,20 +244,22 @@ def compute_run(config: RunConfig, *, echo=print, check_output: bool = True) -> 
         check_fit_config(config)
     clock = Stopwatch()
     with clock.stage("load"):
-        train, test = load_splits(config)
-    h, w = train.images.shape[1:]
+        # Training images in a store stay there: pixel features are fitted on them
+        # chunk by chunk; other features read them into memory below.
+        train, test = load_splits(config, in_memory=False)
+    n, h, w = (int(s) for s in train.images.shape)
     n_classes = len(train.class_names) if train.labels is not None else 0
     k = config.k if config.k is not None else (n_classes or 10)
-    if k > train.images.shape[0]:
-        raise InputError(f"--k {k}: larger than the {train.images.shape[0]} images in the data")
+    if k > n:
+        raise InputError(f"--k {k}: larger than the {n} images in the data")
     if check_output:
         check_out(Path(config.out) if config.out else default_out(config, f"k{k}"),
                   config.overwrite, echo=echo)
-    echo(f"{train.name}: {train.images.shape[0]} training images of {h}x{w}"
+    echo(f"{train.name}: {n} training images of {h}x{w}"
          + (f", {test.images.shape[0]} test images" if test is not None else "")
-         + ("" if train.labels is not None else " (no labels)"))
+         + ("" if train.labels is not None else " (no labels)")
+         + (" (read from disk chunk by chunk)" if train.is_chunked else ""))
 
-    flat_train = train.images.reshape(train.images.shape[0], -1)
     init = config.init
     with clock.stage("features"):
         transformer = make_features(config.features, random_state=config.seed, **config.feature_options)
@@ -267,29 +274,31 @@ def compute_run(config: RunConfig, *, echo=print, check_output: bool = True) -> 
                 init, n_clusters=k, n_features=h * w, pixel_features=pixel_features,
                 features=config.features)
             echo(message)
-        X = transformer.fit_transform(flat_train)
+        if not isinstance(transformer, PixelFeatures):
+            train = read_into_memory(train)  # refused when it would not fit
+        features = train_features(transformer, train.images)
         X_test = None
         if test is not None:
             X_test = transformer.transform(test.images.reshape(test.images.shape[0], -1))
 
     with clock.stage("fit"):
-        model, restarts = _fit_with_progress(X, k, init, config)
+        model, restarts = _fit_with_progress(features, k, init, config)
     _say_how_it_ended(model, k, echo)
 
     with clock.stage("evaluate"):
-        nearest, farthest = nearest_and_farthest(X, model.labels_, model.transform(X))
+        nearest, farthest = nearest_and_farthest(features, model.labels_, model)
         metrics, mapping, purity, sizes = _measure(model, train, test, X_test)
-        silhouette = _silhouettes(X, model.labels_, config.seed)
+        silhouette = _silhouettes(features, model.labels_, config.seed)
     run_warnings = collapse_warnings(k, sizes)
     for line in run_warnings:
         echo(f"warning: {line}")
     units = output_units(pixel_features=pixel_features, csv_units=config.centroid_units,
                          features=config.features)
-    return RunResult(config=config, k=k, train=train, test=test, transformer=transformer, X=X,
-                     model=model, restarts=restarts, metrics=metrics, mapping=mapping,
-                     purity=purity, sizes=sizes, nearest=nearest, farthest=farthest,
-                     init=init_info, warnings=run_warnings, units=units, clock=clock,
-                     silhouette=silhouette)
+    return RunResult(config=config, k=k, train=train, test=test, transformer=transformer,
+                     features=features, model=model, restarts=restarts, metrics=metrics,
+                     mapping=mapping, purity=purity, sizes=sizes, nearest=nearest,
+                     farthest=farthest, init=init_info, warnings=run_warnings, units=units,
+                     clock=clock, silhouette=silhouette)
 
 
 def _measure(model, train, test, X_test):
@@ -319,8 +328,15 @@ def _silhouettes(X, labels, seed):
         return None
 
 
-def _fit_with_progress(X, k, init, config):
-    from pixelmeans.progress import Progress, describe_restart, note_first_compile
+def _fit_with_progress(features, k, init, config):
+    """The restarts, with one bar update (or log line) per step and per restart."""
+    from pixelmeans.progress import (
+        Progress,
+        describe_restart,
+        describe_step,
+        note_first_compile,
+        step_postfix,
+    )
     from pixelmeans.restarts import fit_restarts
 
     note_first_compile()
@@ -329,11 +345,14 @@ def _fit_with_progress(X, k, init, config):
         bar.step(f"restart {record['restart'] + 1}/{config.n_init}: {describe_restart(record)}",
                  inertia=f"{model.inertia_:.4g}", steps=model.n_iter_)
 
+    def on_step(note):
+        bar.show(describe_step(note, config.n_init), **step_postfix(note))
+
     with Progress(config.n_init, f"k-means k={k}", "restart", leave=False) as bar:
-        return fit_restarts(X, k=k, n_init=config.n_init, seed=config.seed, init=init,
-                            max_iter=config.max_iter, tol=config.tol,
+        return fit_restarts(features.data, k=k, n_init=config.n_init, seed=config.seed,
+                            init=init, max_iter=config.max_iter, tol=config.tol,
                             empty_clusters=config.empty_clusters, record_history=True,
-                            progress=progress)
+                            progress=progress, scale=features.scale, on_step=on_step)
 
 
 def _say_how_it_ended(model, k, echo) -> None:

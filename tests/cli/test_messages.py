@@ -13,6 +13,8 @@ from pixelmeans.cli import build_parser
 from pixelmeans.progress import COMPILE_NOTE, Progress, kernels_compiled, note_first_compile
 
 RESTART_LINE = re.compile(r"^restart (\d)/2: inertia [0-9.e+]+, \d+ steps, \d+\.\d s$", re.M)
+STEP_LINE = re.compile(r"^restart (\d)/2, step (\d+): (?:initial centroids|inertia [0-9.e+]+, "
+                       r"[\d,]+ points changed), \d+\.\d\d s$", re.M)
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +38,20 @@ def _run_to_files(tmp_path, csv, *options):
     return rc, out.read_text(), err.read_text()
 
 
-def test_off_a_terminal_each_restart_is_a_log_line(tiny_csv, tmp_path):
+def test_off_a_terminal_each_restart_and_each_step_is_a_log_line(tiny_csv, tmp_path):
     rc, out, err = _run_to_files(tmp_path, tiny_csv)
     assert rc == 0, err
     assert [m.group(1) for m in RESTART_LINE.finditer(err)] == ["1", "2"], err
     assert "\r" not in err  # no bar was drawn into the file
     assert kernels_compiled()  # that run compiled the kernels into numba's cache, or found them there
-    recorded = json.loads((tmp_path / "res" / "summary.json").read_text())["versions"]
-    assert {"numba", "torch", "umap-learn", "cpu"} <= set(recorded)
+    summary = json.loads((tmp_path / "res" / "summary.json").read_text())
+    assert {"numba", "torch", "umap-learn", "cpu"} <= set(summary["versions"])
+    # A line per step of each restart, step 0 being the initial centroids, before the
+    # restart's own line
+    steps = [(int(m.group(1)), int(m.group(2))) for m in STEP_LINE.finditer(err)]
+    expected = [(r["restart"] + 1, t) for r in summary["restarts"] for t in range(r["n_iter"] + 1)]
+    assert steps == expected, err
+    assert err.index("restart 1/2: inertia") < err.index("restart 2/2, step 0")
 
 
 def test_quiet_silences_the_progress_lines(tiny_csv, tmp_path):

@@ -274,6 +274,37 @@ def test_restarts_under_use_cluster_run_on_it(client, pixels):
     _assert_same(one, many)
 
 
+def test_restarts_on_a_cluster_tell_each_step_with_its_time_and_workers(client, pixels, tmp_path):
+    """Per-step notes of the restarts (the run's progress) on a cluster, from pixels in
+    memory and from a store read chunk by chunk; the models in the features' units."""
+    from pixelmeans.data.store import FlatRows, open_store, write_store
+    from pixelmeans.restarts import fit_restarts
+
+    init = pixels[::150][:K].astype(np.float32) / 255
+    params = dict(k=K, n_init=2, seed=0, init=init, max_iter=30, tol=0.0,
+                  empty_clusters="relocate", scale=1 / 255)
+    here = []
+    one, _ = fit_restarts(pixels, **params, on_step=here.append)
+    stack = pixels.reshape(len(pixels), 7, 7)
+    store, _, _ = open_store(write_store(tmp_path / "store", len(stack), (7, 7),
+                                         lambda lo, hi: (stack[lo:hi], np.zeros(hi - lo, np.uint8)),
+                                         attrs={}, chunk=700))
+    for data in (pixels, FlatRows(store)):
+        there = []
+        with dk.use_cluster(client.scheduler.address):
+            many, records = fit_restarts(data, **params, on_step=there.append)
+        _assert_same(one, many)
+        assert [(n.restart, n.step) for n in there] == [(n.restart, n.step) for n in here]
+        assert [n.n_changed for n in there] == [n.n_changed for n in here]
+        steps = [(a, b) for a, b in zip(here, there) if a.step]
+        assert all(b.n_workers == 2 and a.n_workers is None and b.seconds >= 0 for a, b in steps)
+        # the verbose line's inertia has 6 digits, in the units of the pixels 0..255
+        assert all(b.inertia == pytest.approx(a.inertia, rel=1e-5) for a, b in steps)
+    plain = KMeans(K, init=init * 255, n_init=1, max_iter=30, tol=0.0).fit(pixels)
+    np.testing.assert_allclose(one.cluster_centers_, plain.cluster_centers_ / 255, rtol=1e-6)
+    assert one.inertia_ == pytest.approx(plain.inertia_ / 255**2, rel=1e-12)
+
+
 def test_cli_unreachable_scheduler_exits_2(capsys):
     from pixelmeans.cli import main
 

@@ -23,8 +23,11 @@ class Dataset:
 
     Attributes
     ----------
-    images : ndarray of uint8, shape (n_samples, height, width)
-        Grey pixels, 0 = background for the MNIST family, upright orientation.
+    images : ndarray of uint8, shape (n_samples, height, width), or a chunked array
+        Grey pixels, 0 = background for the MNIST family, upright orientation. A data
+        set kept on disk (an InfiMNIST store loaded with ``in_memory=False``) holds a
+        chunked array (zarr) of the same dtype and shape instead, read only when
+        sliced (:meth:`is_chunked`).
     labels : ndarray of int64, shape (n_samples,), or None
         Index into `class_names` of each image; None when the source has no labels.
     class_names : tuple of str
@@ -43,7 +46,7 @@ class Dataset:
     split: str
 
     def __post_init__(self) -> None:
-        images = check_image_stack(self.images, self.name)
+        images = check_image_stack(self.images, self.name, chunked=True)
         labels = self.labels
         if labels is not None:
             labels = np.asarray(labels)
@@ -60,10 +63,11 @@ class Dataset:
                     f"(one per class name), got {labels.min()}..{labels.max()}")
         if self.split not in SPLITS:
             raise InputError(f"split {self.split!r}: expected one of {', '.join(SPLITS)}")
-        # Read-only views: a caller that scales or shuffles must copy first, so the
-        # loaded data (possibly shared between callers) never changes under anyone.
-        images = images.view()
-        images.flags.writeable = False
+        if isinstance(images, np.ndarray):
+            # Read-only views: a caller that scales or shuffles must copy first, so the
+            # loaded data (possibly shared between callers) never changes under anyone.
+            images = images.view()
+            images.flags.writeable = False
         object.__setattr__(self, "images", images)
         if labels is not None:
             labels = labels.view()
@@ -73,6 +77,11 @@ class Dataset:
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
+
+    @property
+    def is_chunked(self) -> bool:
+        """Whether the images stay on disk, read chunk by chunk (not a NumPy array)."""
+        return not isinstance(self.images, np.ndarray)
 
     @property
     def image_shape(self) -> tuple[int, int]:
@@ -102,13 +111,20 @@ class Dataset:
         return f"Dataset(name={self.name!r}, split={self.split!r}, n={len(self)}, {h}x{w}, {lab})"
 
 
-def check_image_stack(images, where: str) -> np.ndarray:
+def check_image_stack(images, where: str, *, chunked: bool = False):
     """``images`` as an array, if it is uint8 of shape (n, height, width); else a
-    one-line InputError that starts with ``where``."""
-    images = np.asarray(images)
-    if images.dtype != np.uint8 or images.ndim != 3:
+    one-line InputError that starts with ``where``. With ``chunked``, an array read
+    chunk by chunk (zarr) is also taken: checked by its ``dtype`` and ``shape`` and
+    returned as it is, unread."""
+    if not isinstance(images, np.ndarray):
+        from pixelmeans.cluster._rows import is_chunked
+
+        if not (chunked and is_chunked(images)):
+            images = np.asarray(images)
+    shape = tuple(images.shape)
+    if np.dtype(images.dtype) != np.uint8 or len(shape) != 3:
         raise InputError(f"{where}: images must be uint8 of shape (n, height, width), "
-                         f"got {images.dtype} of shape {images.shape}")
+                         f"got {images.dtype} of shape {shape}")
     return images
 
 

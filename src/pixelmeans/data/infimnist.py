@@ -367,12 +367,18 @@ def open_infimnist(n: int | None = None, data_dir=None):
     >>> images, labels = open_infimnist(1_000_000)          # doctest: +SKIP
     >>> km = KMeans(256, max_iter=20).fit(images)           # doctest: +SKIP
     """
+    return _open(n, data_dir)[:2]
+
+
+def _open(n: int | None, data_dir):
+    """``(images, labels, attrs)`` of the first ``n`` images of the smallest cached store
+    that has them (every image of the largest for None), unread."""
     from pixelmeans.data.store import Head, open_store
 
     size, path = _find_store(n, data_dir)
-    images, labels, _ = open_store(path)
+    images, labels, attrs = open_store(path)
     n = size if n is None else n
-    return Head(images, n, path / "images"), Head(labels, n, path / "labels")
+    return Head(images, n, path / "images"), Head(labels, n, path / "labels"), attrs
 
 
 def _available_memory() -> int | None:
@@ -388,25 +394,46 @@ def _available_memory() -> int | None:
 
 
 def _check_fits_in_memory(name: str, n: int, n_pixels: int) -> None:
-    """Refuse, before reading, a data set that a run could not hold: its uint8 images
-    and their float32 features (the out-of-core fit is ``KMeans.fit`` on the store)."""
+    """Refuse, before reading, a data set that could not be held in memory: its uint8
+    images and their float32 features (what computing features in memory needs)."""
     need = n * n_pixels * (1 + 4)
     available = _available_memory()
     if available is not None and need > 0.8 * available:
         raise InputError(
             f"{name}: {n:,} images need {need / 1e9:.1f} GB in memory as images and float32 "
             f"features, and {available / 1e9:.1f} GB are available; take fewer "
-            f"(infimnist:N), or fit them out of core (README: Eight million digits)")
+            f"(infimnist:N), or cluster the pixels with `pixelmeans run --features pixels`, "
+            f"which reads them from disk chunk by chunk")
 
 
-def load_infimnist(n: int | None, split: str = "train", data_dir=None, *, mnist_test=None):
+def read_into_memory(dataset):
+    """``dataset`` with its images in memory: a Dataset whose images are on disk (a
+    store, see :attr:`~pixelmeans.data.dataset.Dataset.is_chunked`) is read, after
+    checking that its images and their float32 features fit; any other is returned
+    as it is.
+    """
+    from pixelmeans.data.dataset import Dataset
+
+    if not dataset.is_chunked:
+        return dataset
+    n, h, w = (int(s) for s in dataset.images.shape)
+    _check_fits_in_memory(dataset.name, n, h * w)
+    return Dataset(np.asarray(dataset.images[:n]), dataset.labels, dataset.class_names,
+                   dataset.name, dataset.split)
+
+
+def load_infimnist(n: int | None, split: str = "train", data_dir=None, *, mnist_test=None,
+                   in_memory: bool = True):
     """The first ``n`` images of the smallest cached store that has them, as a Dataset.
 
     The test split is MNIST's own 10,000 test images, undeformed (``mnist_test``: a
-    callable giving them). The images are read into memory (uint8): ``n`` x 784 bytes.
+    callable giving them). With ``in_memory`` the training images are read into
+    memory (uint8: ``n`` x 784 bytes; refused, before reading, when they and their
+    float32 features would not fit); without it the training split keeps them in
+    the store, read chunk by chunk when sliced, and only its labels are read
+    (``split="all"`` is always read).
     """
     from pixelmeans.data.dataset import Dataset, concat
-    from pixelmeans.data.store import Head, open_store
 
     name = "infimnist" if n is None else f"infimnist:{n}"
     parts = []
@@ -415,13 +442,10 @@ def load_infimnist(n: int | None, split: str = "train", data_dir=None, *, mnist_
             test = mnist_test()
             parts.append(Dataset(test.images, test.labels, test.class_names, name, "test"))
             continue
-        size, path = _find_store(n, data_dir)
-        images, labels, attrs = open_store(path)
-        take = size if n is None else n
-        _check_fits_in_memory(name, take, int(np.prod(images.shape[1:])))
-        parts.append(Dataset(Head(images, take, path / "images")[:take],
-                             Head(labels, take, path / "labels")[:take].astype(np.int64),
-                             tuple(attrs.get("class_names", [str(i) for i in range(10)])), name, "train"))
+        images, labels, attrs = _open(n, data_dir)
+        train = Dataset(images, np.asarray(labels[:], dtype=np.int64),
+                        tuple(attrs.get("class_names", [str(i) for i in range(10)])), name, "train")
+        parts.append(read_into_memory(train) if in_memory or split == "all" else train)
     return concat(parts, name, split) if len(parts) > 1 else parts[0]
 
 

@@ -26,7 +26,7 @@ _PATH_SUFFIXES = (".csv", ".npz", ".gz", ".png", "-ubyte", ".idx")
 
 
 def load_dataset(name: str | os.PathLike, split: str = "train", data_dir=None,
-                 download: bool = True) -> Dataset:
+                 download: bool = True, in_memory: bool = True) -> Dataset:
     """Load a known data set by name, or a file or folder by path.
 
     Parameters
@@ -43,6 +43,10 @@ def load_dataset(name: str | os.PathLike, split: str = "train", data_dir=None,
     download : bool
         Allow the network (mirrors, package index). The MNIST test split is bundled
         and needs neither.
+    in_memory : bool
+        False: the training split of a data set kept in a chunked store on disk
+        (``infimnist:N``) keeps its images there, read chunk by chunk when sliced
+        (``Dataset.is_chunked``); every other data set is read into memory anyway.
 
     Returns
     -------
@@ -70,7 +74,8 @@ def load_dataset(name: str | os.PathLike, split: str = "train", data_dir=None,
         except ValueError:
             raise InputError(f"{name}: expected infimnist or infimnist:N (the first N images)") from None
         return infimnist.load_infimnist(
-            n, split, data_dir, mnist_test=lambda: load_dataset("mnist", "test", data_dir, download))
+            n, split, data_dir, mnist_test=lambda: load_dataset("mnist", "test", data_dir, download),
+            in_memory=in_memory)
     info = catalog.get(name)
     splits = ("train", "test") if split == "all" else (split,)
     specs = [f for s in splits for f in info.files[s]]

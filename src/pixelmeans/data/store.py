@@ -175,3 +175,46 @@ class Head:
                 out[start - lo:stop - lo] = self.array[start:stop]
             start = stop
         return out
+
+class FlatRows:
+    """A chunked stack of images ``(n, h, w)`` seen as rows ``(n, h * w)``, still read
+    chunk by chunk: what :class:`pixelmeans.KMeans` and ``dask.array.from_array`` take
+    (``shape``, ``ndim``, ``dtype``, ``chunks`` and row slicing), and ``take`` for
+    scattered rows. Nothing is read until sliced.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, h, w)
+        A zarr array, a :class:`Head` of one, or anything sliced along its rows.
+    """
+
+    def __init__(self, images):
+        self.images = images
+        n, *rest = (int(s) for s in images.shape)
+        self.shape = (n, int(np.prod(rest, dtype=np.int64)))
+        self.ndim = 2
+        self.dtype = np.dtype(images.dtype)
+        self.chunks = (int(images.chunks[0]), self.shape[1])
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key):
+        rows, *cols = key if isinstance(key, tuple) else (key,)
+        if isinstance(rows, slice) and rows.step in (None, 1):
+            lo, hi, _ = rows.indices(self.shape[0])
+            out = np.asarray(self.images[lo:hi]).reshape(-1, self.shape[1])
+        else:
+            out = self.take(np.arange(self.shape[0])[rows] if isinstance(rows, slice) else rows)
+        return out[:, cols[0]] if cols else out
+
+    def take(self, indices) -> np.ndarray:
+        """Rows ``indices`` (any order, repeats allowed), ``(len(indices), h * w)``: one
+        read per chunk that holds a wanted row."""
+        from pixelmeans.cluster._rows import ChunkedRows
+
+        indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if indices.size and (indices.min() < -self.shape[0] or indices.max() >= self.shape[0]):
+            raise IndexError(f"row index out of range for {self.shape[0]} rows")
+        indices = np.where(indices < 0, indices + self.shape[0], indices)
+        return ChunkedRows(self.images, prefetch=False).take(indices)
