@@ -8,17 +8,10 @@ the best one.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
-import math
-import re
 import time
 from dataclasses import dataclass
 
 import numpy as np
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -100,19 +93,12 @@ def fit_restarts(X, *, k, n_init, seed, init, max_iter, tol, empty_clusters,
                        empty_clusters=empty_clusters, record_history=True,
                        random_state=s)
         start = time.perf_counter()
-        if on_step is None:
-            model.fit(X)
-        elif on_dask:
-            # The distributed fit takes no callback; its verbose lines carry each
-            # step's time and the number of workers.
-            model.set_params(verbose=1)
-            with contextlib.redirect_stdout(_DaskStepLines(i, scale, on_step)):
-                model.fit(X)
-        else:
-            model.set_params(callback=_step_callback(i, scale, on_step))
-            model.fit(X)
+        if on_step is not None:
+            model.set_params(callback=_step_callback(i, scale, on_step,
+                                                     _n_workers() if on_dask else None))
+        model.fit(X)
         elapsed = time.perf_counter() - start
-        model.set_params(verbose=0, callback=None)
+        model.set_params(callback=None)
         _to_feature_units(model, scale)
         steps = model.history_
         records.append({
@@ -152,48 +138,21 @@ def _to_feature_units(model, scale) -> None:
     model.history_ = [_scaled_step(step, scale) for step in model.history_]
 
 
-def _step_callback(restart, scale, on_step):
+def _step_callback(restart, scale, on_step, n_workers=None):
     """A ``KMeans(callback=...)`` that times each step and tells ``on_step``."""
     last = [time.perf_counter()]
 
     def callback(step):
         now = time.perf_counter()
-        on_step(StepNote(restart, step.step, now - last[0], step.inertia * scale**2, step.n_changed))
+        on_step(StepNote(restart, step.step, now - last[0], step.inertia * scale**2,
+                         step.n_changed, n_workers))
         last[0] = now
 
     return callback
 
 
-# "Step 3: inertia 1.2e+10, 4567 points changed, centre shift 0.5 (2.31 s, 2 workers)"
-_DASK_STEP = re.compile(r"^Step (\d+): inertia (\S+), (\d+) points changed.*"
-                        r"\((\d+(?:\.\d*)?) s, (\d+) workers\)\s*$")
+def _n_workers() -> int:
+    """Workers of the active Dask client."""
+    from distributed import get_client
 
-
-class _DaskStepLines(io.TextIOBase):
-    """The distributed fit's verbose output, turned into StepNotes line by line (other
-    lines go to the debug log)."""
-
-    def __init__(self, restart, scale, on_step):
-        self.restart, self.scale, self.on_step = restart, scale, on_step
-        self.start = time.perf_counter()
-        self.pending = ""
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text) -> int:
-        self.pending += text
-        *lines, self.pending = self.pending.split("\n")
-        for line in lines:
-            self._line(line)
-        return len(text)
-
-    def _line(self, line) -> None:
-        m = _DASK_STEP.match(line)
-        if m:
-            self.on_step(StepNote(self.restart, int(m[1]), float(m[4]),
-                                  float(m[2]) * self.scale**2, int(m[3]), int(m[5])))
-        elif line.startswith("Initialization complete"):
-            self.on_step(StepNote(self.restart, 0, time.perf_counter() - self.start, math.nan, 0))
-        elif line.strip():
-            logger.debug("%s", line)
+    return len(get_client().scheduler_info().get("workers", {}))

@@ -692,9 +692,11 @@ def fit(estimator, X, sample_weight=None, *, is_better=None):
                       kernel=name, max_iter=int(estimator.max_iter), tol=tol,
                       empty_clusters=estimator.empty_clusters,
                       record_history=bool(estimator.record_history),
-                      verbose=int(estimator.verbose))
+                      verbose=int(estimator.verbose), callback=estimator.callback)
         if best is None or is_better(result.inertia, result.labels, best.inertia, best.labels):
             best = result
+        if result.stopped:
+            break  # the callback stops the whole fit, not only this run
 
     n_centers = best.centers.shape[0]
     expected = n_centers if estimator.empty_clusters == "drop" else n_clusters
@@ -718,16 +720,23 @@ def fit(estimator, X, sample_weight=None, *, is_better=None):
 
 
 def _run(chunks, centers, shift, *, run, kernel, max_iter, tol, empty_clusters,
-         record_history, verbose) -> SingleRun:
+         record_history, verbose, callback=None) -> SingleRun:
     """:func:`pixelmeans.cluster.lloyd.kmeans_single` with the E-step on the chunks."""
     dtype = shift.dtype
     centers = np.array(centers, dtype=dtype, order="C")
     ids = np.arange(centers.shape[0], dtype=np.int64)
-    history = [KMeansStep(0, centers + shift, ids, float("nan"), 0)] if record_history else None
-    want_inertia = bool(record_history or verbose)
+    history = [] if record_history else None
+    observers = [f for f in (history.append if record_history else None, callback) if f]
+
+    def tell(record):  # as in kmeans_single: any true answer stops the run
+        return any([bool(f(record)) for f in observers])
+
+    stopped = bool(observers) and tell(KMeansStep(0, centers + shift, ids, float("nan"), 0))
+    want_inertia = bool(observers or verbose)
     prev, keep, converged = None, None, False
     n_workers = len(chunks.client.scheduler_info().get("workers", {}))
-    for i in range(max_iter):
+    i = -1
+    for i in range(0 if stopped else max_iter):
         started = time.perf_counter()
         msg = {"run": run, "t": i, "kernel": kernel, "shift": shift, "centers": centers,
                "prev": prev, "keep": keep, "want_inertia": want_inertia}
@@ -749,8 +758,6 @@ def _run(chunks, centers, shift, *, run, kernel, max_iter, tol, empty_clusters,
         if keep is not None:
             ids = ids[keep]
         prev, centers = centers, new_centers
-        if record_history:
-            history.append(KMeansStep(i + 1, centers + shift, ids, inertia, n_changed))
         if verbose:
             empty_note = ""
             if n_empty:
@@ -761,6 +768,10 @@ def _run(chunks, centers, shift, *, run, kernel, max_iter, tol, empty_clusters,
             print(f"Step {i + 1}: inertia {inertia:.6g}, {n_changed} points changed, centre "
                   f"shift {moved:.3g}{empty_note} ({time.perf_counter() - started:.2f} s, "
                   f"{n_workers} workers)")
+        if observers and tell(KMeansStep(i + 1, centers + shift, ids, inertia, n_changed, moved)):
+            stopped = not (n_changed == 0 or moved <= tol)
+            converged = not stopped
+            break
         if n_changed == 0 or moved <= tol:
             converged = True
             break
@@ -772,9 +783,11 @@ def _run(chunks, centers, shift, *, run, kernel, max_iter, tol, empty_clusters,
     if verbose:
         if converged:
             print(f"K-means converged after {n_iter} steps.")
+        elif stopped:
+            print(f"K-means stopped by the callback after {n_iter} steps.")
         else:
             print(f"K-means stopped at max_iter={max_iter} steps without converging.")
-    return SingleRun(final_centers, labels, inertia, n_iter, converged, ids, history)
+    return SingleRun(final_centers, labels, inertia, n_iter, converged, ids, history, stopped)
 
 
 def _kmeans_parallel(chunks, n_clusters, random_state, shift,
