@@ -31,14 +31,10 @@ def main() -> int:
     args, extra = parser.parse_known_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.out) if args.out else Path(tmp) / "mnist-k10"
-        cmd = [sys.executable, "-m", "pixelmeans", "run", "--out", str(out), "--overwrite", *extra]
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        wall = time.perf_counter() - start
+        proc, wall, summary = time_run(out, extra)
         if proc.returncode != 0:
             print(proc.stdout, proc.stderr, sep="\n")
             return proc.returncode
-        summary = json.loads((out / "summary.json").read_text())
     print(proc.stdout)
     print(f"{'stage':<12}{'seconds':>10}")
     for stage, seconds in summary["timings"].items():
@@ -56,6 +52,20 @@ def main() -> int:
                     test_accuracy=metrics["test"]["accuracy"],
                     inertia=summary["inertia"], n_iter=summary["n_iter"]))
     return 0 if wall <= 60 else 1
+
+
+def time_run(out: Path, extra) -> tuple[subprocess.CompletedProcess, float, dict | None]:
+    """Run ``pixelmeans run --out OUT --overwrite EXTRA...`` in a fresh process.
+
+    Returns the finished process, its wall seconds measured from outside, and the
+    ``summary.json`` it wrote (None when it failed).
+    """
+    cmd = [sys.executable, "-m", "pixelmeans", "run", "--out", str(out), "--overwrite", *extra]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    summary = json.loads((out / "summary.json").read_text()) if proc.returncode == 0 else None
+    return proc, wall, summary
 
 
 def write_json(path: Path, record: dict) -> None:
