@@ -228,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "pixels 0..255 (pixel features only)")
     p.add_argument("--map", choices=["pca+umap", "pca", "none"], default="pca+umap",
                    help="2-D maps of a sample of the images, by cluster and by label: PCA and "
-                        "UMAP (default; UMAP when umap-learn is installed, about 12 s more), "
+                        "UMAP (default; UMAP when umap-learn is installed, about 11 s more), "
                         "PCA only, or none")
     p.set_defaults(handler=_cmd_run)
 

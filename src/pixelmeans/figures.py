@@ -14,10 +14,10 @@ from pixelmeans.members import _is_pixels
 logger = logging.getLogger(__name__)
 
 EMBEDDING_SAMPLE = 5000
-#: Images of the PCA map's sample that UMAP's map places. Its cost grows faster than
-#: PCA's: below 4096 images the nearest neighbours are found exactly (no pynndescent to
-#: compile), and 2,000 of MNIST's 784 pixels take about 2 s on 2 shared cores after the
-#: first call's compilation (benchmarks/results/run-umap-map-*.json).
+#: Images of the PCA map's sample that UMAP's map places: below 4096 images UMAP finds
+#: the nearest neighbours exactly (no pynndescent to compile), and with 2,000 the map
+#: adds about 11 s to MNIST's main job on 2 shared cores, most of it umap-learn's import
+#: and compilation (benchmarks/results/run-map-2026-12-03-8e1a7a7.json).
 UMAP_SAMPLE = 2000
 
 
@@ -210,7 +210,7 @@ def run_figures(result) -> dict[str, bytes]:
     if silhouette is not None:
         files["silhouette.png"] = plots.figure_png_bytes(silhouette)
     files["intercluster.png"] = plots.figure_png_bytes(intercluster_figure(result))
-    # UMAP's map adds about 12 s to a process (umap-learn's import and numba compilation,
+    # UMAP's map adds about 11 s to a process (umap-learn's import and numba compilation,
     # then the layout of UMAP_SAMPLE images): --map pca leaves it out
     if result.config.map != "none":
         files.update(map_figures(result.X, labels=model.labels_, true_labels=train.labels,

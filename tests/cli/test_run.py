@@ -17,7 +17,7 @@ from pixelmeans.cli import main
 
 def run_cli(*args):
     """``pixelmeans run`` in this process, without UMAP's map unless ``--map`` asks again
-    (its compilation would cost the suite about 12 s a process; one test draws it)."""
+    (its import and compilation would cost the suite about 11 s a process; one test draws it)."""
     return main(["run", "--map", "pca", *map(str, args)])
 
 
