@@ -19,8 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench_run import write_json
-from provenance import provenance, result_name
+from provenance import provenance, result_name, write_result
 
 TARGET_SECONDS = 0.5
 
@@ -54,9 +53,10 @@ def main() -> int:
     median = statistics.median(times)
     print(f"{' '.join(cmd)} --help: median {median:.3f} s of {len(times)} "
           f"(min {min(times):.3f}, max {max(times):.3f}); target < {TARGET_SECONDS} s")
-    write_json(Path(args.json) if args.json else result_name("cli"),
-               dict(provenance(), help_seconds_median=median, help_seconds=times,
-                    target_seconds=TARGET_SECONDS))
+    written = write_result(Path(args.json) if args.json else result_name("cli"),
+                           dict(provenance(), help_seconds_median=median, help_seconds=times,
+                                target_seconds=TARGET_SECONDS))
+    print(f"wrote {written}")
     return 0 if median < TARGET_SECONDS else 1
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import resource
 import subprocess
@@ -27,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from provenance import provenance, result_name
+from provenance import provenance, result_name, write_result
 
 
 def main() -> int:
@@ -39,14 +38,10 @@ def main() -> int:
     args, extra = parser.parse_known_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.out) if args.out else Path(tmp) / "mnist-k10"
-        cmd = [sys.executable, "-m", "pixelmeans", "run", "--out", str(out), "--overwrite", *extra]
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        wall = time.perf_counter() - start
+        proc, wall, summary = time_run(out, extra)
         if proc.returncode != 0:
             print(proc.stdout, proc.stderr, sep="\n")
             return proc.returncode
-        summary = json.loads((out / "summary.json").read_text())
     # The largest resident set of any child waited for: the run's process.
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     steps = [{"restart": int(m[1]), "step": int(m[2]), "seconds": float(m[3])}
@@ -69,13 +64,14 @@ def main() -> int:
     if steps:
         seconds = [s["seconds"] for s in steps if s["step"]]
         print(f"{len(seconds)} k-means steps logged, median {sorted(seconds)[len(seconds) // 2]:.2f} s")
-    write_json(Path(args.json) if args.json else result_name("run"),
-               dict(provenance(), wall_seconds=wall, timings=summary["timings"],
-                    train_accuracy=metrics["train"]["accuracy"],
-                    test_accuracy=metrics["test"]["accuracy"],
-                    inertia=summary["inertia"], n_iter=summary["n_iter"],
-                    n_train=data["n_train"], peak_rss_bytes=peak, uint8_images_bytes=pixels,
-                    float32_features_bytes=4 * pixels, steps=steps))
+    written = write_result(Path(args.json) if args.json else result_name("run"),
+                           dict(provenance(), wall_seconds=wall, timings=summary["timings"],
+                                train_accuracy=metrics["train"]["accuracy"],
+                                test_accuracy=metrics["test"]["accuracy"],
+                                inertia=summary["inertia"], n_iter=summary["n_iter"],
+                                n_train=data["n_train"], peak_rss_bytes=peak, uint8_images_bytes=pixels,
+                                float32_features_bytes=4 * pixels, steps=steps))
+    print(f"wrote {written}")
     return 0 if not args.target or wall <= args.target else 1
 
 
@@ -83,13 +79,18 @@ def main() -> int:
 STEP_LINE = re.compile(r"^restart (\d+)/\d+, step (\d+): .*, (\d+\.\d+) s(?:, \d+ workers)?$", re.M)
 
 
-def write_json(path: Path, record: dict) -> None:
-    """Write ``record`` to ``path`` atomically (a temporary file renamed into place)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record, indent=1) + "\n")
-    os.replace(tmp, path)
-    print(f"wrote {path}")
+def time_run(out: Path, extra) -> tuple[subprocess.CompletedProcess, float, dict | None]:
+    """Run ``pixelmeans run --out OUT --overwrite EXTRA...`` in a fresh process.
+
+    Returns the finished process, its wall seconds measured from outside, and the
+    ``summary.json`` it wrote (None when it failed).
+    """
+    cmd = [sys.executable, "-m", "pixelmeans", "run", "--out", str(out), "--overwrite", *extra]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    summary = json.loads((out / "summary.json").read_text()) if proc.returncode == 0 else None
+    return proc, wall, summary
 
 
 if __name__ == "__main__":

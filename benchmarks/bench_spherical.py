@@ -19,8 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench_run import write_json
-from provenance import provenance, result_name
+from provenance import provenance, result_name, write_result
 
 
 def main() -> int:
@@ -60,9 +59,10 @@ def main() -> int:
             print(f"  spherical={spherical}: Hungarian {row['hungarian_accuracy']:.4f}, "
                   f"NMI {row['nmi']:.4f}, ARI {row['ari']:.4f}, inertia {km.inertia_:.6g}, "
                   f"{km.n_iter_} steps, {seconds:.1f} s", flush=True)
-    write_json(Path(args.json) if args.json else result_name("spherical"),
-               dict(provenance(), dataset=args.dataset, n_init=args.n_init,
-                    features="clr (defaults)", rows=rows))
+    written = write_result(Path(args.json) if args.json else result_name("spherical"),
+                           dict(provenance(), dataset=args.dataset, n_init=args.n_init,
+                                features="clr (defaults)", rows=rows))
+    print(f"wrote {written}")
     return 0
 
 

@@ -22,8 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench_run import write_json
-from provenance import provenance, result_name
+from provenance import provenance, result_name, write_result
 
 CHILD = r"""
 import json, os, sys, time
@@ -75,9 +74,10 @@ def main() -> int:
         print(f"--threads {n}: {r['threads_over_5pct']} thread(s) did >= 5 % of the work "
               f"(largest share {r['largest_thread_share']:.2f}); cpu {r['cpu_s']:.2f} s / "
               f"wall {r['wall_s']:.2f} s = {r['cpu_per_wall']:.2f} ({r['n_iter']} steps)")
-    write_json(Path(args.json) if args.json else result_name("threads"),
-               dict(provenance(), k=args.k, algorithm=args.algorithm,
-                    data="mnist test split, 10000 x 784 float32", runs=runs))
+    written = write_result(Path(args.json) if args.json else result_name("threads"),
+                           dict(provenance(), k=args.k, algorithm=args.algorithm,
+                                data="mnist test split, 10000 x 784 float32", runs=runs))
+    print(f"wrote {written}")
     return 0
 
 

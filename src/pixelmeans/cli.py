@@ -78,7 +78,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     exit_on_sigterm()
     config = RunConfig(**_fit_settings(args), k=args.k, animation=not args.no_animation,
-                       centroid_units=args.centroid_units)
+                       centroid_units=args.centroid_units, map=args.map)
     with _cluster(args):
         run(config)
     return 0
@@ -226,6 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--centroid-units", choices=["features", "pixels"], default="features",
                    help="units of centroids.csv: the features' (default; [0, 1] on pixels) or "
                         "pixels 0..255 (pixel features only)")
+    p.add_argument("--map", choices=["pca+umap", "pca", "none"], default="pca+umap",
+                   help="2-D maps of a sample of the images, by cluster and by label: PCA and "
+                        "UMAP (default; UMAP when umap-learn is installed, about 11 s more), "
+                        "PCA only, or none")
     p.set_defaults(handler=_cmd_run)
 
     p = sub.add_parser("evaluate", parents=[common],

@@ -15,6 +15,9 @@ from pixelmeans.errors import InputError
 
 INIT_NAMES = ("k-means++", "k-means||", "random", "random-points")
 EMPTY_CLUSTERS = ("relocate", "drop", "keep")
+#: The 2-D maps a run may draw: PCA and UMAP (UMAP when umap-learn is installed), PCA
+#: alone, or neither.
+MAPS = ("pca+umap", "pca", "none")
 
 
 @dataclass
@@ -43,6 +46,7 @@ class RunConfig(FitConfig):
     k: int | None = None
     animation: bool = True
     centroid_units: str = "features"
+    map: str = "pca+umap"
 
 
 def check_fit_config(config: FitConfig) -> None:

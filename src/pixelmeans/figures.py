@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import logging
 
 import numpy as np
 
@@ -11,7 +11,14 @@ from pixelmeans import evaluate as ev
 from pixelmeans.errors import InputError
 from pixelmeans.members import _is_pixels
 
+logger = logging.getLogger(__name__)
+
 EMBEDDING_SAMPLE = 5000
+#: Images of the PCA map's sample that UMAP's map places: below 4096 images UMAP finds
+#: the nearest neighbours exactly (no pynndescent to compile), and with 2,000 the map
+#: adds about 11 s to MNIST's main job on 2 shared cores, most of it umap-learn's import
+#: and compilation (benchmarks/results/run-map-2026-12-03-8e1a7a7.json).
+UMAP_SAMPLE = 2000
 
 
 def map_figures(X, *, labels, true_labels, class_names, seed, umap: bool,
@@ -20,8 +27,9 @@ def map_figures(X, *, labels, true_labels, class_names, seed, umap: bool,
 
     ``embedding.png``: PCA of ``EMBEDDING_SAMPLE`` training samples drawn with ``seed``
     (the features themselves when they have at most two dimensions).
-    ``embedding_umap.png``: UMAP of the same sample, when ``umap`` is asked for, the
-    features have more than two dimensions and umap-learn is installed.
+    ``embedding_umap.png``: UMAP of ``UMAP_SAMPLE`` of those samples, when ``umap`` is
+    asked for, the features have more than two dimensions and umap-learn can be
+    imported (without it the map is left out, and the debug log says so).
 
     Parameters
     ----------
@@ -44,25 +52,28 @@ def map_figures(X, *, labels, true_labels, class_names, seed, umap: bool,
 
     rng = np.random.default_rng(seed)
     take = np.sort(rng.choice(X.shape[0], min(EMBEDDING_SAMPLE, X.shape[0]), replace=False))
-    truth = None if true_labels is None else true_labels[take]
     names = list(class_names) if true_labels is not None else None
     cluster_names = None
     if mapping is not None and names is not None:
         cluster_names = [f"{j} ({names[m]})" if m >= 0 else str(j) for j, m in enumerate(mapping)]
-    sample = f"{take.size:,} training images"
-    methods = [("embedding.png", "pca", "PCA")]
-    if umap and X.shape[1] > 2 and importlib.util.find_spec("umap") is not None:
-        methods.append(("embedding_umap.png", "umap", "UMAP"))
+    methods = [("embedding.png", "pca", "PCA", take)]
+    if umap and X.shape[1] > 2:
+        umap_take = np.sort(rng.choice(take, min(UMAP_SAMPLE, take.size), replace=False))
+        methods.append(("embedding_umap.png", "umap", "UMAP", umap_take))
     files = {}
-    for name, method, method_name in methods:
+    for name, method, method_name, rows in methods:
         try:
-            xy = embedding_2d(X[take], random_state=seed, method=method)
-        except InputError:  # fewer than two samples: nothing to map
-            return files
+            xy = embedding_2d(X[rows], random_state=seed, method=method)
+        except InputError:  # too few samples to map
+            break
+        except ImportError as err:  # umap-learn is not installed: PCA's map is the run's map
+            logger.debug("no UMAP map: %s", err)
+            break
+        sample = f"{rows.size:,} training images"
         title = f"{method_name} of the features, {sample}" if X.shape[1] > 2 else f"The features, {sample}"
         files[name] = plots.figure_png_bytes(plots.embedding_figure(
-            xy, labels[take], truth, label_names=names, cluster_names=cluster_names,
-            title=title))
+            xy, labels[rows], None if true_labels is None else true_labels[rows],
+            label_names=names, cluster_names=cluster_names, title=title))
     return files
 
 
@@ -212,12 +223,12 @@ def run_figures(result) -> dict[str, bytes]:
     if silhouette is not None:
         files["silhouette.png"] = plots.figure_png_bytes(silhouette)
     files["intercluster.png"] = plots.figure_png_bytes(intercluster_figure(result))
-    # UMAP's map costs the compilation of umap-learn's numba code (18 to 20 s a process
-    # on 2 shared cores: benchmarks/results/run-figures-2026-12-03.json): drawn for
-    # feature runs, as before, and left out of pixel runs
-    files.update(map_figures(result.features, labels=model.labels_, true_labels=train.labels,
-                             class_names=train.class_names, seed=result.config.seed,
-                             umap=not _is_pixels(transformer), mapping=result.mapping))
+    # UMAP's map adds about 11 s to a process (umap-learn's import and numba compilation,
+    # then the layout of UMAP_SAMPLE images): --map pca leaves it out
+    if result.config.map != "none":
+        files.update(map_figures(result.features, labels=model.labels_, true_labels=train.labels,
+                                 class_names=train.class_names, seed=result.config.seed,
+                                 umap=result.config.map == "pca+umap", mapping=result.mapping))
 
     files["members.png"] = plots.figure_png_bytes(members_figure(result))
     return files

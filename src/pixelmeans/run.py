@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from pixelmeans import evaluate as ev
-from pixelmeans.config import INIT_NAMES, RunConfig, check_fit_config
+from pixelmeans.config import INIT_NAMES, MAPS, RunConfig, check_fit_config
 from pixelmeans.errors import InputError
 
 #: Images whose silhouettes a run measures: the cost grows as its square, and 2,000 of
@@ -201,16 +201,18 @@ class RunResult:
         return write_run_folder(self, out, overwrite=overwrite, echo=echo)
 
 
-def _check_run_config(config: RunConfig, echo) -> None:
+def _check_run_config(config: RunConfig, echo, *, check_output: bool = True) -> None:
     from pixelmeans.centroids import UNITS
     from pixelmeans.outputs import check_out, default_out
 
     check_fit_config(config)
     if config.centroid_units not in UNITS:
         raise InputError(f"--centroid-units {config.centroid_units}: expected pixels or features")
+    if config.map not in MAPS:
+        raise InputError(f"--map {config.map}: expected {', '.join(MAPS)}")
     if config.k is not None and config.k < 1:
         raise InputError(f"--k {config.k}: expected a number of clusters of at least 1")
-    if config.out or config.k is not None:
+    if check_output and (config.out or config.k is not None):
         check_out(Path(config.out) if config.out else default_out(config, f"k{config.k}"),
                   config.overwrite, echo=echo)
 
@@ -238,10 +240,7 @@ def compute_run(config: RunConfig, *, echo=print, check_output: bool = True) -> 
     from pixelmeans.outputs import check_out, default_out
     from pixelmeans.train_features import train_features
 
-    if check_output:
-        _check_run_config(config, echo)
-    else:
-        check_fit_config(config)
+    _check_run_config(config, echo, check_output=check_output)
     clock = Stopwatch()
     with clock.stage("load"):
         # Training images in a store stay there: pixel features are fitted on them

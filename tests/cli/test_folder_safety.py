@@ -14,7 +14,7 @@ FAST = ("--k", 3, "--n-init", 1, "--no-animation")
 
 
 def run_cli(*args):
-    return main(["run", *map(str, args)])
+    return main(["run", "--map", "pca", *map(str, args)])  # UMAP's map: tests/cli/test_run.py
 
 
 def sweep_cli(*args):
@@ -244,7 +244,8 @@ def test_a_non_utf8_file_name_is_one_line_or_a_run(small_csv, tmp_path):
     odd = os.fsdecode(bytes(tmp_path) + b"/caf\xe9.csv")
     os.replace(small_csv, odd)
     proc = subprocess.run([sys.executable, "-m", "pixelmeans", "run", "--data", odd, "--k", "3",
-                           "--n-init", "1", "--no-animation", "--out", str(tmp_path / "res")],
+                           "--n-init", "1", "--no-animation", "--map", "pca",
+                           "--out", str(tmp_path / "res")],
                           capture_output=True)
     assert proc.returncode == 0, proc.stderr
     assert b"Traceback" not in proc.stderr

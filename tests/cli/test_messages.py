@@ -32,7 +32,7 @@ def _run_to_files(tmp_path, csv, *options):
     """`pixelmeans run` in a fresh process, stdout and stderr redirected to files."""
     out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     cmd = [sys.executable, "-m", "pixelmeans", "run", "--data", str(csv), "--k", "5", "--n-init", "2",
-           "--no-animation", "--out", str(tmp_path / "res"), *options]
+           "--no-animation", "--map", "pca", "--out", str(tmp_path / "res"), *options]
     with open(out, "w") as fo, open(err, "w") as fe:
         rc = subprocess.run(cmd, stdout=fo, stderr=fe, cwd=tmp_path, timeout=300).returncode
     return rc, out.read_text(), err.read_text()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pixelmeans.cli import main
 
-RUN = ["run", "--k", "10", "--n-init", "2", "--seed", "3", "--out", "res"]
+RUN = ["run", "--k", "10", "--n-init", "2", "--seed", "3", "--map", "pca", "--out", "res"]
 
 
 def _files(folder: Path) -> dict[str, bytes]:

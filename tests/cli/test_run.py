@@ -1,6 +1,7 @@
 """`pixelmeans run` end to end on small real data: the folder, the numbers, the refusals."""
 
 import json
+import logging
 import shutil
 import signal
 import subprocess
@@ -15,7 +16,9 @@ from pixelmeans.cli import main
 
 
 def run_cli(*args):
-    return main(["run", *map(str, args)])
+    """``pixelmeans run`` in this process, without UMAP's map unless ``--map`` asks again
+    (its import and compilation would cost the suite about 11 s a process; one test draws it)."""
+    return main(["run", "--map", "pca", *map(str, args)])
 
 
 @pytest.fixture(scope="module")
@@ -77,11 +80,83 @@ def test_pixel_runs_draw_the_cluster_shape_figures(small_run):
     for name in ("silhouette.png", "intercluster.png", "embedding.png"):
         with Image.open(small_run / name) as im:
             assert im.width > 300 and im.height > 200, name
-    # UMAP's map is left to feature runs (its compilation would cost every pixel run ~20 s)
+    # --map pca (run_cli's): PCA's map only, and the report says why there is no other
     assert not (small_run / "embedding_umap.png").exists()
     html = (small_run / "report.html").read_text(encoding="utf-8")
     assert "How the clusters lie" in html and "AMI" in html and "V-measure" in html
     assert "Silhouettes of 1,500 training images (a fixed random sample)" in html
+    assert "The UMAP map was not drawn (--map pca)." in html
+
+
+@pytest.fixture(scope="module")
+def few_digits(tmp_path_factory):
+    """300 labelled MNIST digits (the bundled test split) as a keras-style NPZ."""
+    from pixelmeans import load_dataset
+
+    ds = load_dataset("mnist", split="test", download=False)
+    path = tmp_path_factory.mktemp("few") / "few.npz"
+    np.savez(path, x_train=ds.images[:300], y_train=ds.labels[:300])
+    return path
+
+
+MAP_RUN = ("--k", 5, "--n-init", 1, "--no-animation")
+
+
+def test_a_pixel_run_draws_the_umap_map_when_umap_learn_is_installed(few_digits, tmp_path):
+    from PIL import Image
+
+    pytest.importorskip("umap")
+    out = tmp_path / "umap"
+    assert run_cli("--data", few_digits, *MAP_RUN, "--map", "pca+umap", "--out", out) == 0
+    for name in ("embedding.png", "embedding_umap.png"):
+        with Image.open(out / name) as im:
+            assert im.width > 300 and im.height > 200, name
+    assert (out / "embedding_umap.png").read_bytes() != (out / "embedding.png").read_bytes()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "embedding_umap.png" in json.dumps(manifest)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "UMAP map of part of that sample, by cluster and by label." in html
+    assert "not drawn" not in html
+    assert json.loads((out / "summary.json").read_text())["config"]["map"] == "pca+umap"
+
+
+@pytest.mark.parametrize("maps, drawn", [("pca", {"embedding.png"}), ("none", set())])
+def test_map_option_leaves_the_maps_out(few_digits, tmp_path, maps, drawn):
+    out = tmp_path / maps
+    assert run_cli("--data", few_digits, *MAP_RUN, "--map", maps, "--out", out) == 0
+    assert {p.name for p in out.glob("embedding*.png")} == drawn
+    assert json.loads((out / "summary.json").read_text())["config"]["map"] == maps
+    assert "not drawn (--map " + maps + ")" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_without_umap_learn_a_run_has_the_pca_map_only_and_says_nothing(few_digits, tmp_path,
+                                                                       monkeypatch, capsys, caplog):
+    from pixelmeans.figures import map_figures
+
+    monkeypatch.setitem(sys.modules, "umap", None)  # `import umap` now fails, as when not installed
+    out = tmp_path / "no-umap"
+    assert run_cli("--data", few_digits, *MAP_RUN, "--map", "pca+umap", "--out", out) == 0
+    assert {p.name for p in out.glob("embedding*.png")} == {"embedding.png"}
+    console = capsys.readouterr()
+    text = (console.out + console.err).lower()
+    assert "umap-learn" not in text and "warning" not in text and "error" not in text
+    assert "not drawn" not in (out / "report.html").read_text(encoding="utf-8")
+    # left out because the import failed, which only the debug log says
+    X = np.random.default_rng(0).random((40, 5), dtype=np.float32)
+    with caplog.at_level(logging.DEBUG, logger="pixelmeans.figures"):
+        files = map_figures(X, labels=np.arange(40) % 3, true_labels=None, class_names=None,
+                            seed=0, umap=True)
+    assert set(files) == {"embedding.png"}
+    assert [r.levelno for r in caplog.records if "no UMAP map" in r.getMessage()] == [logging.DEBUG]
+
+
+def test_an_unknown_map_is_an_input_error_before_any_work():
+    from pixelmeans.config import RunConfig
+    from pixelmeans.errors import InputError
+    from pixelmeans.run import compute_run
+
+    with pytest.raises(InputError, match=r"^--map umap: expected pca\+umap, pca, none$"):
+        compute_run(RunConfig(map="umap"), check_output=False)  # before MNIST is read
 
 
 def test_same_seed_same_result(small_run, digits_csv, tmp_path):
@@ -220,7 +295,7 @@ def test_the_written_report_opens_in_chromium_with_every_image(small_run, tmp_pa
     assert found["total"] == found["loaded"] == expected
     from test_report_browser import assert_shape_pieces_shown
 
-    assert_shape_pieces_shown(found)
+    assert_shape_pieces_shown(found, umap=False)  # small_run: --map pca
 
 
 @pytest.mark.parametrize("init", ["k-means||", "random-points"])
@@ -256,8 +331,8 @@ def test_a_result_draws_itself_and_saves_the_same_folder(small_run, digits_csv, 
     from pixelmeans.config import RunConfig
     from pixelmeans.run import compute_run
 
-    result = compute_run(RunConfig(data=str(digits_csv), k=10, n_init=2, seed=3), echo=lambda _: None,
-                         check_output=False)
+    result = compute_run(RunConfig(data=str(digits_csv), k=10, n_init=2, seed=3, map="pca"),
+                         echo=lambda _: None, check_output=False)
     for fig in (result.plot_centroids(), result.plot_confusion(), result.plot_members(),
                 result.plot_silhouette(), result.plot_intercluster()):
         assert isinstance(fig, Figure)

@@ -80,6 +80,8 @@ def run_figures(k: int = 10, animation: bool = True, labels: bool = True) -> dic
     xy = rng.normal(size=(300, 2)) + clusters[:, None]
     files["embedding.png"] = plots.figure_png_bytes(plots.embedding_figure(
         xy, clusters, clusters % 10 if labels else None), dpi=60)
+    files["embedding_umap.png"] = plots.figure_png_bytes(plots.embedding_figure(
+        xy[:100] * 3, clusters[:100], clusters[:100] % 10 if labels else None, title="UMAP"), dpi=60)
     near = [digits(8, seed=j) for j in range(k)]
     far = [digits(j % 9, seed=j) for j in range(k)]
     files["members.png"] = plots.figure_png_bytes(plots.members_figure(cents, near, far, caps), dpi=60)

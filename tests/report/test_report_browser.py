@@ -48,10 +48,12 @@ def test_every_image_loads_in_chromium(browser, tmp_path, page):
         assert_shape_pieces_shown(found)
 
 
-def assert_shape_pieces_shown(found):
-    """The silhouettes, the distance map, the 2-D map and the label measures are on screen."""
+def assert_shape_pieces_shown(found, umap=True):
+    """The silhouettes, the distance map, the 2-D maps (UMAP's where ``umap``) and the
+    label measures are on screen."""
     shown = " | ".join(found["shown"])
-    for words in ("Silhouettes of", "centroids placed by their distances", "PCA map"):
+    for words in ("Silhouettes of", "centroids placed by their distances", "PCA map",
+                  *(["UMAP map"] if umap else [])):
         assert words in shown, f"{words!r} not among the images shown: {shown}"
     assert "How the clusters lie" in found["headings"]
     for header in ("homogeneity", "completeness", "V-measure", "NMI", "AMI", "ARI"):

@@ -24,8 +24,9 @@ def test_run_report_with_labels(tmp_path):
     for header in ("homogeneity", "completeness", "V-measure", "AMI"):
         assert f">{header}</th>" in html
     assert html.count("data:image/gif") == 1
-    # grid, gif, first and last frame, confusion, silhouettes, distance map, PCA map, members
-    assert len(re.findall(r"<img\b", html)) == 9
+    # grid, gif, first and last frame, confusion, silhouettes, distance map, PCA and UMAP maps,
+    # members
+    assert len(re.findall(r"<img\b", html)) == 10
     assert 'class="note"' not in html
 
 
@@ -41,6 +42,20 @@ def test_run_report_without_animation_says_why(tmp_path):
                             figures=run_figures(animation=False)).read_text(encoding="utf-8")
     assert "--no-animation" in html
     assert "data:image/gif" not in html
+
+
+def test_run_report_says_which_maps_were_left_out(tmp_path):
+    figures = run_figures()
+    del figures["embedding_umap.png"]
+    summary = run_summary()
+    summary["config"]["map"] = "pca"
+    html = write_run_report(tmp_path / "r.html", summary=summary, figures=figures).read_text(encoding="utf-8")
+    assert "PCA map" in html and "UMAP map of" not in html
+    assert "The UMAP map was not drawn (--map pca)." in html
+    del figures["embedding.png"]
+    summary["config"]["map"] = "none"
+    html = write_run_report(tmp_path / "r.html", summary=summary, figures=figures).read_text(encoding="utf-8")
+    assert "PCA map" not in html and "The 2-D maps were not drawn (--map none)." in html
 
 
 def test_run_report_tolerates_a_sparse_summary(tmp_path):

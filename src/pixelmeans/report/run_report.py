@@ -45,8 +45,8 @@ _SHAPE_TEXT = (
     "follow their distances in the feature space (multidimensional scaling); each circle's "
     "area is its cluster's size. The maps show a sample of the images in two dimensions, "
     "coloured by cluster and by true label: PCA keeps the two directions in which the images "
-    "vary most, UMAP (for learned features, when umap-learn is installed) keeps each image's "
-    "nearest neighbours near it."
+    "vary most, UMAP (when umap-learn is installed, on part of PCA's sample) keeps each "
+    "image's nearest neighbours near it."
 )
 _MEMBERS_TEXT = (
     "For each centroid: the real images closest to it (what it stands for) and the members "
@@ -108,8 +108,11 @@ def _shape_section(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> 
     shown = (pick(figures, "silhouette.png", sample)
              + pick(figures, "intercluster.png", "The centroids placed by their distances; area: cluster size.")
              + pick(figures, "embedding.png", "PCA map of a sample of the features, by cluster and by label.")
-             + pick(figures, "embedding_umap.png", "UMAP map of the same sample, by cluster and by label."))
-    return Section("How the clusters lie", _SHAPE_TEXT, figures=shown) if shown else None
+             + pick(figures, "embedding_umap.png", "UMAP map of part of that sample, by cluster and by label."))
+    maps = (summary.get("config") or {}).get("map")
+    note = {"pca": "The UMAP map was not drawn (--map pca).",
+            "none": "The 2-D maps were not drawn (--map none)."}.get(maps)
+    return Section("How the clusters lie", _SHAPE_TEXT, figures=shown, note=note) if shown else None
 
 
 def run_sections(summary: Mapping[str, Any], figures: Mapping[str, bytes]) -> list[Section]:
