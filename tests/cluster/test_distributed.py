@@ -300,6 +300,9 @@ def test_restarts_on_a_cluster_tell_each_step_with_its_time_and_workers(client, 
         assert all(b.n_workers == 2 and a.n_workers is None and b.seconds >= 0 for a, b in steps)
         # the same inertia, up to the order of a float64 sum
         assert all(b.inertia == pytest.approx(a.inertia, rel=1e-9) for a, b in steps)
+    plain = KMeans(K, init=init * 255, n_init=1, max_iter=30, tol=0.0).fit(pixels)
+    np.testing.assert_allclose(one.cluster_centers_, plain.cluster_centers_ / 255, rtol=1e-6)
+    assert one.inertia_ == pytest.approx(plain.inertia_ / 255**2, rel=1e-12)
 
 
 def test_a_callback_sees_the_steps_and_stops_the_fit_on_a_cluster(client, pixels):
@@ -316,9 +319,6 @@ def test_a_callback_sees_the_steps_and_stops_the_fit_on_a_cluster(client, pixels
         km.fit(pixels if where == "here" else _chunked(pixels))
         assert km.n_iter_ == 3 and not km.converged_
     assert seen["here"] == seen["there"] == [(0, 0)] + seen["here"][1:] and len(seen["here"]) == 4
-    plain = KMeans(K, init=init * 255, n_init=1, max_iter=30, tol=0.0).fit(pixels)
-    np.testing.assert_allclose(one.cluster_centers_, plain.cluster_centers_ / 255, rtol=1e-6)
-    assert one.inertia_ == pytest.approx(plain.inertia_ / 255**2, rel=1e-12)
 
 
 def test_cli_unreachable_scheduler_exits_2(capsys):
