@@ -79,7 +79,7 @@ def fit_restarts(X, *, k, n_init, seed, init, max_iter, tol, empty_clusters,
         One per restart: seed, inertia, first_inertia, n_iter, converged, fit_time.
     """
     from pixelmeans import KMeans
-    from pixelmeans.cluster.distributed import is_dask_array, on_cluster
+    from pixelmeans.cluster.distributed import is_dask_array, n_workers, on_cluster
     from pixelmeans.cluster.estimator import is_better_restart
 
     X = on_cluster(X)  # a Dask array under ``--scheduler``
@@ -95,7 +95,7 @@ def fit_restarts(X, *, k, n_init, seed, init, max_iter, tol, empty_clusters,
         start = time.perf_counter()
         if on_step is not None:
             model.set_params(callback=_step_callback(i, scale, on_step,
-                                                     _n_workers() if on_dask else None))
+                                                     n_workers() if on_dask else None))
         model.fit(X)
         elapsed = time.perf_counter() - start
         model.set_params(callback=None)
@@ -150,9 +150,3 @@ def _step_callback(restart, scale, on_step, n_workers=None):
 
     return callback
 
-
-def _n_workers() -> int:
-    """Workers of the active Dask client."""
-    from distributed import get_client
-
-    return len(get_client().scheduler_info().get("workers", {}))

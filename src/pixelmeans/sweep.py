@@ -187,6 +187,7 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
     from pixelmeans.features import make_features
     from pixelmeans.outputs import check_out, default_out
     from pixelmeans.run import load_splits
+    from pixelmeans.train_features import train_features
 
     if as_frame:
         try:
@@ -206,11 +207,11 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
     _prepare_work(work, config, _fingerprint(config, train, test), echo)
 
     transformer = make_features(config.features, random_state=config.seed, **config.feature_options)
-    X = transformer.fit_transform(train.images.reshape(n, -1))
+    features = train_features(transformer, train.images)
     X_test = (transformer.transform(test.images.reshape(test.images.shape[0], -1))
               if test is not None else None)
-    done = _run_cells(config, ks, work, X, X_test, train, test, echo)
-    rows, per_k = _tables(config, ks, done, X, train)
+    done = _run_cells(config, ks, work, features, X_test, train, test, echo)
+    rows, per_k = _tables(config, ks, done, features, train)
     _write_sweep_folder(config, ks, out, rows, per_k, done, transformer, train, test,
                         wall_time=time.perf_counter() - started)
     import shutil
@@ -225,7 +226,7 @@ def sweep(config: SweepConfig, *, echo=print, as_frame=False):
     return rows
 
 
-def _run_cells(config, ks, work, X, X_test, train, test, echo) -> dict:
+def _run_cells(config, ks, work, features, X_test, train, test, echo) -> dict:
     """Fit every (k, restart) not finished yet, saving each as it ends; return them all."""
     from pixelmeans.progress import Progress, describe_restart, note_first_compile
     from pixelmeans.restarts import fit_restarts, restart_seeds
@@ -243,8 +244,9 @@ def _run_cells(config, ks, work, X, X_test, train, test, echo) -> dict:
             seed = restart_seeds(config.seed + k, config.n_init)[r]
             bar.show(k=k, restart=r)
             model, (record,) = fit_restarts(
-                X, k=k, n_init=1, seed=seed, init=config.init, max_iter=config.max_iter,
-                tol=config.tol, empty_clusters=config.empty_clusters)
+                features.data, k=k, n_init=1, seed=seed, init=config.init,
+                max_iter=config.max_iter, tol=config.tol, empty_clusters=config.empty_clusters,
+                scale=features.scale)
             record.update(k=k, restart=r, seed=seed)
             record.update(_cell_scores(model, k, train, test, X_test))
             arrays = {"labels": model.labels_.astype(np.int32),
@@ -273,7 +275,7 @@ def _cell_scores(model, k, train, test, X_test) -> dict:
     return scores
 
 
-def _tables(config, ks, done, X, train):
+def _tables(config, ks, done, features, train):
     """``(rows, per_k)``: one row per (k, restart), and one summary per k of its best."""
     rows, per_k = [], []
     for k in ks:
@@ -294,7 +296,7 @@ def _tables(config, ks, done, X, train):
             "inertia_std": float(inertias.std()),
             "inertia_spread": float((inertias.max() - inertias.min()) / inertias.min()),
             "stability_ari": stability,
-            "silhouette": _silhouette(X, best_arr["labels"], config.seed),
+            "silhouette": _silhouette(features, best_arr["labels"], config.seed),
             "fit_time_mean": float(np.mean([rec["fit_time"] for rec, _ in group])),
             "train_accuracy": best_rec.get("train_accuracy"),
             "test_accuracy": best_rec.get("test_accuracy"),
@@ -360,14 +362,15 @@ def knee_of(per_k):
     return plots.knee_point([e["k"] for e in per_k], [e["inertia"] for e in per_k])
 
 
-def _silhouette(X, labels, seed):
-    """Mean silhouette on a fixed random sample (the full one is O(n^2))."""
-    from sklearn.metrics import silhouette_score
-
-    if len(np.unique(labels)) < 2:
+def _silhouette(features, labels, seed):
+    """Mean silhouette on a fixed random sample (the full one is O(n^2)); NaN when the
+    sample holds fewer than 2 clusters."""
+    try:
+        values = ev.sample_silhouettes(features, labels, sample_size=SILHOUETTE_SAMPLE,
+                                       random_state=seed)[0]
+    except InputError:
         return float("nan")
-    size = min(SILHOUETTE_SAMPLE, X.shape[0])
-    return float(silhouette_score(X, labels, sample_size=size, random_state=seed))
+    return float(values.mean())
 
 
 def _csv(rows) -> str:

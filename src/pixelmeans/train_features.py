@@ -20,9 +20,6 @@ import numpy as np
 
 #: Features of a PixelFeatures are its uint8 pixels times this.
 PIXEL_SCALE = 1.0 / 255.0
-#: Rows converted to float32 features at a time by :meth:`TrainFeatures.blocks`
-#: (16,384 MNIST images are 51 MB of float32).
-BLOCK_ROWS = 16_384
 
 
 @dataclass(frozen=True)
@@ -62,12 +59,6 @@ class TrainFeatures:
 
         block = self.data[rows]
         return to_unit_float32(block) if self.pixels else block
-
-    def blocks(self, rows: int = BLOCK_ROWS):
-        """``(start, features)`` of consecutive blocks of ``rows`` rows, in order."""
-        n = self.shape[0]
-        for lo in range(0, n, rows):
-            yield lo, self[lo:min(n, lo + rows)]
 
 
 def train_features(transformer, images) -> TrainFeatures:

@@ -108,8 +108,8 @@ from pixelmeans.cluster.lloyd import KERNELS, SingleRun, choose_kernel, kmeans_s
 from pixelmeans.cluster.update import center_shift_total, update_centers
 from pixelmeans.errors import ClusterError, InputError, MissingDependencyError
 
-__all__ = ["ChunkState", "ClusterError", "connect", "fit", "is_dask_array", "on_cluster",
-           "predict", "score", "transform", "use_cluster"]
+__all__ = ["ChunkState", "ClusterError", "connect", "fit", "is_dask_array", "n_workers",
+           "on_cluster", "predict", "score", "transform", "use_cluster"]
 
 INSTALL_HINT = "pip install 'pixelmeans[dask]'"
 #: Seconds to wait for a scheduler to answer before giving up.
@@ -212,6 +212,15 @@ def use_cluster(spec: str | None):
             cluster.close()
 
 
+def n_workers(client=None) -> int:
+    """Workers of ``client`` (default: the active ``distributed`` client)."""
+    if client is None:
+        from distributed import get_client
+
+        client = get_client()
+    return len(client.scheduler_info().get("workers", {}))
+
+
 def on_cluster(X):
     """``X`` as a Dask array on the cluster of :func:`use_cluster` (one chunk a worker,
     uploaded once), or ``X`` itself outside such a block."""
@@ -223,8 +232,7 @@ def on_cluster(X):
             return array
     import dask.array as da
 
-    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-    rows = max(1, -(-X.shape[0] // n_workers))
+    rows = max(1, -(-X.shape[0] // max(1, n_workers(client))))
     with warnings.catch_warnings():
         # The data goes into the graph once, on purpose: a chunk a lost worker took
         # with it is then recomputed from the graph (Dask warns about large graphs).
@@ -734,7 +742,7 @@ def _run(chunks, centers, shift, *, run, kernel, max_iter, tol, empty_clusters,
     stopped = bool(observers) and tell(KMeansStep(0, centers + shift, ids, float("nan"), 0))
     want_inertia = bool(observers or verbose)
     prev, keep, converged = None, None, False
-    n_workers = len(chunks.client.scheduler_info().get("workers", {}))
+    workers = n_workers(chunks.client)
     i = -1
     for i in range(0 if stopped else max_iter):
         started = time.perf_counter()
@@ -767,7 +775,7 @@ def _run(chunks, centers, shift, *, run, kernel, max_iter, tol, empty_clusters,
                 empty_note += f", {rebuilt} chunk state{'s' if rebuilt > 1 else ''} rebuilt"
             print(f"Step {i + 1}: inertia {inertia:.6g}, {n_changed} points changed, centre "
                   f"shift {moved:.3g}{empty_note} ({time.perf_counter() - started:.2f} s, "
-                  f"{n_workers} workers)")
+                  f"{workers} workers)")
         if observers and tell(KMeansStep(i + 1, centers + shift, ids, inertia, n_changed, moved)):
             stopped = not (n_changed == 0 or moved <= tol)
             converged = not stopped

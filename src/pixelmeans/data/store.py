@@ -176,6 +176,7 @@ class Head:
             start = stop
         return out
 
+
 class FlatRows:
     """A chunked stack of images ``(n, h, w)`` seen as rows ``(n, h * w)``, still read
     chunk by chunk: what :class:`pixelmeans.KMeans` and ``dask.array.from_array`` take
