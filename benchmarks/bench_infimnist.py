@@ -8,9 +8,11 @@ Two parts, each in a fresh process so that its peak resident memory (maxrss) is 
 * ``fit``: ``KMeans(k)`` on the first N images of the cached store (``pixelmeans fetch
   infimnist --n N`` first), read chunk by chunk from disk, uint8 throughout: the
   k-means++ start (on a sample, as for any data read from disk), ``--steps`` steps from
-  it (tol 0) and, unless ``--no-converge``, the fit to convergence (tol 1e-4) from the
-  same start; steps, seconds, inertia, peak memory; train accuracy (majority label of
-  each cluster) over the N images and test accuracy over MNIST's 10,000 test images.
+  it (tol 0; ``--no-steps`` skips them) and, unless ``--no-converge``, the fit to
+  convergence (tol 1e-4, at most ``--max-iter`` steps, 300 as in scikit-learn) from the
+  same start, with the seconds of every step; steps, seconds, inertia, peak memory;
+  train accuracy (majority label of each cluster) over the N images and test accuracy
+  over MNIST's 10,000 test images.
 
 Writes JSON (default ``benchmarks/results/infimnist-<date>-<commit>.json``) with the
 commit, machine, library versions and command line (``provenance.py``).
@@ -66,7 +68,7 @@ def _accuracy(labels, truth, k):
     return float(table.max(axis=1).sum() / len(truth)), table.argmax(axis=1)
 
 
-def child_fit(n: int, k: int, steps: int, converge: bool, seed: int) -> dict:
+def child_fit(n: int, k: int, steps: int, converge: bool, seed: int, max_iter: int) -> dict:
     from pixelmeans import KMeans
     from pixelmeans.cluster._rows import as_rows
     from pixelmeans.cluster.init import _kmeans_plusplus_start
@@ -80,7 +82,7 @@ def child_fit(n: int, k: int, steps: int, converge: bool, seed: int) -> dict:
     KMeans(8, random_state=0, max_iter=3).fit(X.read(0, 4096))  # compile before the clock
 
     t = time.perf_counter()
-    shift = data_shift(X, compute_dtype(X.dtype))[0]
+    shift, var = data_shift(X, compute_dtype(X.dtype))[:2]
     rng = np.random.RandomState(seed)
     init = _kmeans_plusplus_start(X, k, np.ones(n), rng, shift)
     out["init_seconds"] = time.perf_counter() - t
@@ -88,20 +90,34 @@ def child_fit(n: int, k: int, steps: int, converge: bool, seed: int) -> dict:
 
     def fit(max_iter, tol):
         # CPU seconds (all threads) beside wall seconds: on a shared machine the wall
-        # time grows with the load, the CPU time much less.
-        t0, c0 = time.perf_counter(), time.process_time()
-        km = KMeans(k, init=init, n_init=1, max_iter=max_iter, tol=tol).fit(X)
-        return km, time.perf_counter() - t0, time.process_time() - c0
+        # time grows with the load, the CPU time much less. The callback times every
+        # step (step 0, the start, is not one).
+        marks, shifts = [time.perf_counter()], []
 
-    km, seconds, cpu = fit(steps, 0.0)
-    out["steps"] = dict(steps=int(km.n_iter_), seconds=seconds, cpu_seconds=cpu,
-                        inertia=float(km.inertia_), maxrss_bytes=_maxrss_bytes(),
-                        load_average=os.getloadavg())
+        def note(step):
+            if step.step > 0:
+                marks.append(time.perf_counter())
+                shifts.append(step.center_shift)
+                print(f"step {step.step}: {marks[-1] - marks[-2]:.2f} s, "
+                      f"{step.n_changed} changed", file=sys.stderr, flush=True)
+
+        t0, c0 = time.perf_counter(), time.process_time()
+        km = KMeans(k, init=init, n_init=1, max_iter=max_iter, tol=tol, callback=note).fit(X)
+        record = dict(steps=int(km.n_iter_), seconds=time.perf_counter() - t0,
+                      cpu_seconds=time.process_time() - c0, inertia=float(km.inertia_),
+                      step_seconds=np.diff(marks).round(3).tolist(),
+                      center_shifts=shifts, maxrss_bytes=_maxrss_bytes(),
+                      load_average=os.getloadavg())
+        return km, record
+
+    if steps:
+        km, out["steps"] = fit(steps, 0.0)
     if converge:
-        km, seconds, cpu = fit(10_000, TOL)
-        out["converged"] = dict(steps=int(km.n_iter_), seconds=seconds, cpu_seconds=cpu,
-                                inertia=float(km.inertia_), converged=bool(km.converged_),
-                                maxrss_bytes=_maxrss_bytes(), load_average=os.getloadavg())
+        km, out["converged"] = fit(max_iter, TOL)
+        # The fit stops once a step's center_shift is at most this (tol scaled by the
+        # data's mean per-feature variance, as scikit-learn does).
+        out["converged"].update(converged=bool(km.converged_), max_iter=max_iter, tol=TOL,
+                                shift_threshold=float(np.mean(var) * TOL))
     truth = np.asarray(labels[:n]).astype(np.int64)
     out["train_accuracy"], mapping = _accuracy(km.labels_, truth, k)
     test = load_dataset("mnist", split="test")
@@ -119,6 +135,10 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-converge", action="store_true")
+    parser.add_argument("--no-steps", action="store_true",
+                        help="skip the fit of --steps steps (the convergence fit times every step)")
+    parser.add_argument("--max-iter", type=int, default=300,
+                        help="step limit of the fit to convergence (default 300, scikit-learn's)")
     parser.add_argument("--keep", action="store_true",
                         help="generate into the data cache (for `fit`) instead of a scratch folder")
     parser.add_argument("--out", help="JSON file (default benchmarks/results/infimnist-<date>-<commit>.json)")
@@ -130,15 +150,15 @@ def main() -> int:
         if args.part == "generate":
             res = child_generate(args.n, args.data_dir)
         else:
-            res = child_fit(args.n, args.k, args.steps, not args.no_converge, args.seed)
+            steps = 0 if args.no_steps else args.steps
+            res = child_fit(args.n, args.k, steps, not args.no_converge, args.seed, args.max_iter)
         print(json.dumps(res))
         return 0
 
     res = dict(provenance(), part=args.part)
     argv = [sys.executable, __file__, args.part, "--child", "--n", str(args.n), "--k", str(args.k),
-            "--steps", str(args.steps), "--seed", str(args.seed)]
-    if args.no_converge:
-        argv.append("--no-converge")
+            "--steps", str(args.steps), "--seed", str(args.seed), "--max-iter", str(args.max_iter)]
+    argv += ["--no-converge"] * args.no_converge + ["--no-steps"] * args.no_steps
     with tempfile.TemporaryDirectory(dir=Path.home()) as scratch:
         if args.part == "generate" and not args.keep:
             argv += ["--data-dir", scratch]
