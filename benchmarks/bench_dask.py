@@ -15,9 +15,16 @@ workers. Two modes:
   *per-step* comparison only: each method runs ``--steps`` steps and 1 step (tol 0),
   and the difference divided by ``steps - 1`` is its time per step after the first
   (setup, the first step and the final labelling pass cancel out).
+* ``--infimnist N --converge``: the same data and start, pixelmeans in one process and
+  on the cluster to convergence (tol 1e-4, at most ``--max-iter`` steps), each once;
+  dask-ml runs ``--steps`` steps and 1 step as above, and its time to the same number
+  of steps is *projected* from its time per step (a plain Lloyd step costs the same
+  all along); the inertia of the three after ``--steps`` steps checks that they take
+  the same steps.
 
 Usage: python benchmarks/bench_dask.py [--k 100] [--workers 2] [--chunks 2] [--repeat 3]
-       [--daskml-steps 10] [--infimnist N --steps 3] [--out FILE.json]
+       [--daskml-steps 10] [--infimnist N --steps 3 [--converge --max-iter 300]]
+       [--out FILE.json]
 """
 
 from __future__ import annotations
@@ -82,11 +89,10 @@ def mnist(args, client, out):
         print("dask-ml", out["dask_ml"], flush=True)
 
 
-def infimnist_per_step(args, client, out):
+def _infimnist(args):
+    """The first N InfiMNIST images in memory and on the cluster, and k of them as the start."""
     import dask.array as da
-    from dask_ml.cluster import KMeans as DaskMLKMeans
 
-    from pixelmeans import KMeans
     from pixelmeans.data.infimnist import open_infimnist
 
     n = args.infimnist
@@ -97,6 +103,62 @@ def infimnist_per_step(args, client, out):
     init = X[np.sort(rng.choice(n, args.k, replace=False))].astype(np.float32)
     rows = -(-n // args.chunks)
     Xd = da.from_zarr(store)[:n].reshape(n, -1).rechunk((rows, -1)).persist()
+    return X, Xd, init
+
+
+def infimnist_converge(args, client, out):
+    from dask_ml.cluster import KMeans as DaskMLKMeans
+
+    from pixelmeans import KMeans
+
+    X, Xd, init = _infimnist(args)
+    out["n"] = X.shape[0]
+    out["max_iter"] = args.max_iter
+    KMeans(args.k, init=init, max_iter=1).fit(X[:2000])  # compile outside the timing
+    KMeans(args.k, init=init, max_iter=1).fit(Xd[:2000])
+    converged = {}
+    for name, data in (("single_process", X), ("pixelmeans_dask", Xd)):
+        model, timing = _timed(lambda: KMeans(args.k, init=init, max_iter=args.max_iter,
+                                              tol=1e-4).fit(data))
+        converged[name] = model
+        out[name] = dict(timing, n_iter=int(model.n_iter_), converged=bool(model.converged_),
+                         inertia=float(model.inertia_))
+        print(name, out[name], flush=True)
+    out["pixelmeans_dask"]["labels_equal"] = bool(np.array_equal(
+        converged["pixelmeans_dask"].labels_, converged["single_process"].labels_))
+    out["pixelmeans_dask"]["overhead"] = (out["pixelmeans_dask"]["seconds"]
+                                          / out["single_process"]["seconds"])
+    del converged
+
+    Xf = Xd.astype(np.float32).persist()  # dask-ml wants floats
+    same, many = _timed(lambda: DaskMLKMeans(n_clusters=args.k, init=init, max_iter=args.steps,
+                                             tol=0.0).fit(Xf))
+    _, one = _timed(lambda: DaskMLKMeans(n_clusters=args.k, init=init, max_iter=1,
+                                         tol=0.0).fit(Xf))
+    per_step = (many["seconds"] - one["seconds"]) / (args.steps - 1)
+    steps = out["pixelmeans_dask"]["n_iter"]
+    out["dask_ml"] = {f"{args.steps}_steps": many, "1_step": one,
+                      "seconds_per_step_after_the_first": per_step,
+                      "projected_seconds_to_the_same_steps":
+                          one["seconds"] + per_step * (steps - 1)}
+    out["dask_ml_projected_over_pixelmeans_dask"] = (
+        out["dask_ml"]["projected_seconds_to_the_same_steps"] / out["pixelmeans_dask"]["seconds"])
+    # Same start, same number of steps: the inertias must agree (exact steps both).
+    mine = KMeans(args.k, init=init, max_iter=args.steps, tol=0.0).fit(X)
+    out[f"inertia_after_{args.steps}_steps"] = {
+        "dask_ml": float(same.inertia_), "pixelmeans": float(mine.inertia_),
+        "relative_difference": abs(float(same.inertia_) - float(mine.inertia_))
+        / float(mine.inertia_)}
+    print("dask-ml", out["dask_ml"], out[f"inertia_after_{args.steps}_steps"], flush=True)
+
+
+def infimnist_per_step(args, client, out):
+    from dask_ml.cluster import KMeans as DaskMLKMeans
+
+    from pixelmeans import KMeans
+
+    X, Xd, init = _infimnist(args)
+    n = X.shape[0]
     Xf = Xd.astype(np.float32).persist()  # dask-ml wants floats
     out["n"] = n
 
@@ -129,6 +191,8 @@ def main(argv=None):
     parser.add_argument("--daskml-steps", type=int, default=10)
     parser.add_argument("--infimnist", type=int, default=0)
     parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--converge", action="store_true")
+    parser.add_argument("--max-iter", type=int, default=300)
     parser.add_argument("--out")
     args = parser.parse_args(argv)
 
@@ -146,14 +210,17 @@ def main(argv=None):
                            host="127.0.0.1", dashboard_address=None)
     client = Client(cluster)
     try:
-        if args.infimnist:
+        if args.infimnist and args.converge:
+            infimnist_converge(args, client, out)
+        elif args.infimnist:
             infimnist_per_step(args, client, out)
         else:
             mnist(args, client, out)
     finally:
         client.close()
         cluster.close()
-    suffix = (f"-infimnist{args.infimnist}-k{args.k}-steps{args.steps}" if args.infimnist
+    suffix = (f"-infimnist{args.infimnist}-k{args.k}-converge" if args.infimnist and args.converge
+              else f"-infimnist{args.infimnist}-k{args.k}-steps{args.steps}" if args.infimnist
               else f"-k{args.k}-chunks{args.chunks}")
     path = write_result(args.out or result_name("dask", suffix), out)
     print("wrote", path)

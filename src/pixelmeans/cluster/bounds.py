@@ -61,6 +61,7 @@ from pixelmeans.cluster._common import (
     shift_row,
     shift_row_only,
 )
+from pixelmeans.cluster._dots import column_split, raw_dot_args, raw_split_dots
 from pixelmeans.cluster._rows import for_each_round
 from pixelmeans.cluster._threads import blas_single_thread
 
@@ -75,8 +76,13 @@ _DRIFT_UP = 1.0 + 1e-12
 
 #: A chunk computes its undecided points with one gemm against all centres when
 #: ``GEMM_RATIO * (dot products the bounds would need) >= n_undecided * k``: one
-#: distance inside a gemm costs about 1/GEMM_RATIO of a lone dot product.
+#: distance inside a gemm costs about 1/GEMM_RATIO of a lone dot product, and the gemm
+#: leaves every group's bound of these points tight, which makes the next steps cheaper.
 GEMM_RATIO = 5.0
+#: The same with the products split by columns (:mod:`pixelmeans.cluster._dots`), whose
+#: distances cost less: 8 took 20 steps on 200,000 InfiMNIST images at k = 256 in 0.7
+#: of the time that 5 took (``benchmarks/bench_kmeans.py`` compares whole fits).
+SPLIT_GEMM_RATIO = 8.0
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -122,12 +128,16 @@ def _store_bounds(upper, lower_row, i, u, glow):  # pragma: no cover
 
 
 @njit(cache=True, fastmath=FASTMATH, nogil=True)
-def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, drift, gdrift,
-                   half_sep, group_of, gstart, gmembers, xsq, upper, lower, labels, dsums, dw,
-                   touched, sqdist, r0, r1, chunk, full, gemm_ratio, want_sums,
-                   want_sqdist):  # pragma: no cover
+def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, raw, dense_cols,
+                   sparse_cols, ct_dense, offset, off_err, drift, gdrift, half_sep, group_of,
+                   gstart, gmembers, xsq, upper, lower, labels, dsums, dw, touched, sqdist, r0,
+                   r1, chunk, full, gemm_ratio, want_sums, want_sqdist):  # pragma: no cover
     """Rows ``r0:r1`` of a block (row ``i`` is ``X[i - r0]``: X holds only these rows):
-    bounds, assignment, sum deltas (added to ``dsums``, ``dw``). Returns #changed."""
+    bounds, assignment, sum deltas (added to ``dsums``, ``dw``). Returns #changed.
+
+    ``raw``: the gemm of phase B1 is of raw rows split by columns
+    (:mod:`pixelmeans.cluster._dots`; ``offset``, ``off_err`` turn its products into
+    distances), else of the shifted rows."""
     d = X.shape[1]
     k = centers.shape[0]
     G = gstart.shape[0] - 1
@@ -136,6 +146,10 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
     dots = np.empty((chunk, k), dtype=dtype)
     act = np.empty(chunk, dtype=np.int64)
     act_xsq = np.empty(chunk)
+    act_raw = np.empty(chunk)
+    dbuf = np.empty((chunk if raw else 0, dense_cols.shape[0]), dtype=dtype)
+    idx = np.empty(d if raw else 0, dtype=np.int64)
+    val = np.empty(d if raw else 0, dtype=dtype)
     glow = np.empty(G)
     newlow = np.empty(G)
     m1 = np.empty(G)
@@ -180,7 +194,10 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
             # ---- phase B1: one gemm for the undecided rows against all centres
             for t in range(n_act):
                 act_xsq[t] = shift_row(X[act[t] - r0], shift, buf[t])
-            if n_act == chunk:
+            if raw:
+                raw_split_dots(X, act, n_act, r0, dense_cols, sparse_cols, dbuf, ct_dense,
+                               centers_t, dots, act_raw, idx, val)
+            elif n_act == chunk:
                 np.dot(buf, centers_t, dots)
             else:
                 dots[:n_act] = np.dot(buf[:n_act], centers_t)
@@ -189,13 +206,18 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
                 xs = act_xsq[t]
                 if full:
                     xsq[i] = xs
-                xn = np.sqrt(xs)
-                slack = REL_SLACK * xs
+                # the error bars of pixelmeans.cluster.kernels.nearest_of_row
+                if raw:
+                    en = np.sqrt(act_raw[t])
+                    slack = REL_SLACK * (xs + act_raw[t])
+                else:
+                    en = np.sqrt(xs)
+                    slack = REL_SLACK * xs
                 b = 0
                 for j in range(k):
-                    e = xs + csq[j] - 2.0 * np.float64(dots[t, j])
+                    e = xs + csq[j] + offset[j] - 2.0 * np.float64(dots[t, j])
                     est[j] = e
-                    err[j] = 2.0 * err_coef * xn * cnorm[j] + REL_SLACK * csq[j] + slack
+                    err[j] = 2.0 * err_coef * en * cnorm[j] + off_err[j] + REL_SLACK * csq[j] + slack
                     if e < est[b]:
                         b = j
                 reach = est[b] + err[b]
@@ -353,17 +375,19 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH, nogil=True)
 def _bounded_parallel(pieces, blocks, r0, r1, shift, weights, centers, centers_t, csq, cnorm,
-                      err_coef, drift, gdrift, half_sep, group_of, gstart, gmembers, xsq, upper,
-                      lower, labels, dsums, dw, touched, sqdist, changed, chunk, full, gemm_ratio,
-                      want_sums, want_sqdist):  # pragma: no cover
+                      err_coef, raw, dense_cols, sparse_cols, ct_dense, offset, off_err, drift,
+                      gdrift, half_sep, group_of, gstart, gmembers, xsq, upper, lower, labels,
+                      dsums, dw, touched, sqdist, changed, chunk, full, gemm_ratio, want_sums,
+                      want_sqdist):  # pragma: no cover
     # One round of pieces (see pixelmeans.cluster._rows): each block at most once.
     for p in prange(blocks.shape[0]):
         b = blocks[p]
         bs = b if want_sums else np.int64(0)
         changed[b] += _bounded_block(
-            pieces[np.int64(p)], shift, weights, centers, centers_t, csq, cnorm, err_coef, drift, gdrift,
-            half_sep, group_of, gstart, gmembers, xsq, upper, lower, labels, dsums[bs], dw[bs],
-            touched[bs], sqdist, r0[p], r1[p], chunk, full, gemm_ratio, want_sums, want_sqdist)
+            pieces[np.int64(p)], shift, weights, centers, centers_t, csq, cnorm, err_coef, raw,
+            dense_cols, sparse_cols, ct_dense, offset, off_err, drift, gdrift, half_sep, group_of,
+            gstart, gmembers, xsq, upper, lower, labels, dsums[bs], dw[bs], touched[bs], sqdist,
+            r0[p], r1[p], chunk, full, gemm_ratio, want_sums, want_sqdist)
 
 
 @njit(cache=True)
@@ -476,11 +500,12 @@ class BoundedKernel:
 
     def __init__(self, X, sample_weight, shift, n_clusters, dtype, n_groups=None):
         hold_data(self, X, sample_weight, shift, dtype)
+        self.split = column_split(X, n_clusters)
         n = X.shape[0]
         self.n_groups_param = n_groups
         self.xsq = np.zeros(n)
         self.upper = np.zeros(n, dtype=np.float32)
-        self.gemm_ratio = GEMM_RATIO
+        self.gemm_ratio = GEMM_RATIO if self.split is None else SPLIT_GEMM_RATIO
         self._k = None
         self._prev = None  # centres of the previous step (None: next step is a full pass)
         self._labels = None  # the labels the bounds and sums belong to
@@ -559,9 +584,10 @@ class BoundedKernel:
         else:  # placeholders of the same types (no recompilation), never written
             dsums, dw, touched = np.zeros((1, 1, 1)), np.zeros((1, 1)), np.zeros((1, 1), np.uint8)
 
-        args = (self.shift, self.sample_weight, shifted, shifted_t, csq, cnorm,
-                self.err_coef, drift, gdrift, half_sep, self.group_of, self.gstart,
-                self.gmembers, self.xsq, self.upper, self.lower, labels)
+        args = (self.shift, self.sample_weight, shifted, shifted_t, csq, cnorm, self.err_coef,
+                *raw_dot_args(self.split, self.shift, shifted, shifted_t, cnorm), drift, gdrift,
+                half_sep, self.group_of, self.gstart, self.gmembers, self.xsq, self.upper,
+                self.lower, labels)
         changed = self._changed
         changed[:] = 0
 

@@ -9,7 +9,9 @@ the same :meth:`LloydKernel.step` contract and skip most distances;
 :mod:`pixelmeans.cluster.lloyd` names them all and chooses one. The primitives they
 share (chunks and blocks, the shift of a row, the canonical distance
 :func:`~pixelmeans.cluster._common.exact_sqdist` and the error bars of the gemm
-distances) and the numerics behind them are in :mod:`pixelmeans.cluster._common`.
+distances) and the numerics behind them are in :mod:`pixelmeans.cluster._common`; the
+dot products of raw rows split by columns, for mostly-zero images and many centres,
+in :mod:`pixelmeans.cluster._dots`.
 
 Besides the kernel: :func:`labels_inertia` (``predict``, ``score`` and a fit's final
 labels), :func:`squared_distances` (``transform``), and the shift a fit or a
@@ -28,7 +30,6 @@ from pixelmeans.cluster._common import (
     block_bounds,
     center_norms,
     chunk_rows,
-    dot_error_coef,
     exact_sqdist,
     hold_data,
     n_blocks,
@@ -37,6 +38,7 @@ from pixelmeans.cluster._common import (
     shift_row,
     shift_row_only,
 )
+from pixelmeans.cluster._dots import add_row, column_split, raw_dot_args, raw_split_dots
 from pixelmeans.cluster._rows import as_rows, for_each_round
 from pixelmeans.cluster._threads import blas_single_thread
 
@@ -81,57 +83,6 @@ def _shifted_dots(X, s, m, shift, buf, xsq, centers_t, dots):  # pragma: no cove
         np.dot(buf, centers_t, dots)
     else:
         dots[:m] = np.dot(buf[:m], centers_t)
-
-
-@njit(cache=True, fastmath=FASTMATH)
-def _raw_sparse_dots(X, s, m, centers_t, dots, xraw, idx, val):  # pragma: no cover
-    """``dots[i] = X[s + i] . c_j`` for every centre (columns of ``centers_t``), reading
-    only the nonzero entries of the raw, unshifted rows, and their squared norms into
-    ``xraw``. On images that are mostly background this is a fraction of a gemm's
-    multiply-adds (MNIST: 19 % of the pixels are nonzero). ``idx``, ``val``: buffers of
-    ``n_features`` for a row's nonzero entries."""
-    d = X.shape[1]
-    for i in range(m):
-        x = X[s + i]
-        # Gather the nonzero entries without a branch per entry (a zero is written
-        # and then overwritten): pixels are zero or not at random, and a branch on
-        # each would be mispredicted often.
-        nz = 0
-        nrm = 0.0
-        for j in range(d):
-            v = centers_t.dtype.type(x[j])
-            idx[nz] = j
-            val[nz] = v
-            nz += v != 0
-            nrm += np.float64(v) * v
-        xraw[i] = nrm
-        acc = dots[i]
-        acc[:] = 0
-        # Four rows of centres per pass over the accumulator: a quarter of its loads
-        # and stores.
-        p = 0
-        while p + 4 <= nz:
-            _add_scaled4(val[p], centers_t[idx[p]], val[p + 1], centers_t[idx[p + 1]],
-                         val[p + 2], centers_t[idx[p + 2]], val[p + 3], centers_t[idx[p + 3]],
-                         acc)
-            p += 4
-        while p < nz:
-            _add_row(val[p], centers_t[idx[p]], acc)
-            p += 1
-
-
-@njit(cache=True, fastmath=FASTMATH)
-def _add_scaled4(v0, r0, v1, r1, v2, r2, v3, r3, acc):  # pragma: no cover
-    """acc += v0 r0 + v1 r1 + v2 r2 + v3 r3."""
-    for q in range(acc.shape[0]):
-        acc[q] += v0 * r0[q] + v1 * r1[q] + v2 * r2[q] + v3 * r3[q]
-
-
-@njit(cache=True, fastmath=FASTMATH)
-def _add_row(w, x, acc):  # pragma: no cover
-    """acc += w * x (in acc's dtype: float64 sums, or float32 dot products)."""
-    for j in range(x.shape[0]):
-        acc[j] += w * x[j]
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -186,26 +137,33 @@ def nearest_of_row(row, xnorm, enorm, dots_row, centers, csq, offset, off_err, c
 
 @njit(cache=True, fastmath=FASTMATH, nogil=True)
 def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, offset, off_err,
-                 sparse, labels, sqdist, sums, weight_sums, r0, r1, chunk, want_sqdist,
-                 want_sums):  # pragma: no cover
+                 raw, dense_cols, sparse_cols, ct_dense, labels, sqdist, sums, weight_sums, r0,
+                 r1, chunk, want_sqdist, want_sums):  # pragma: no cover
     # Rows r0:r1 of the data; row i is X[i - r0] (X holds only these rows). Adds to
     # sums and weight_sums (zeroed by the caller), so that a block can come in pieces.
+    # raw: dot products of the raw rows split by columns (pixelmeans.cluster._dots),
+    # else one gemm per chunk on the shifted rows.
     d = X.shape[1]
     k = centers.shape[0]
     buf = np.empty((chunk, d), dtype=centers.dtype)
     dots = np.empty((chunk, k), dtype=centers.dtype)
     xsq = np.empty(chunk)
     xraw = np.empty(chunk)
-    idx = np.empty(d if sparse else 0, dtype=np.int64)
-    val = np.empty(d if sparse else 0, dtype=centers.dtype)
+    rows = np.empty(chunk, dtype=np.int64)
+    dbuf = np.empty((chunk if raw else 0, dense_cols.shape[0]), dtype=centers.dtype)
+    idx = np.empty(d if raw else 0, dtype=np.int64)
+    val = np.empty(d if raw else 0, dtype=centers.dtype)
     n_changed = 0
     # Labels alone from raw rows need no shifted copy (near ties make their own).
-    lazy = sparse and not (want_sqdist or want_sums)
+    lazy = raw and not (want_sqdist or want_sums)
     for s in range(r0, r1, chunk):
         m = min(r1, s + chunk) - s
         ls = s - r0
-        if sparse:
-            _raw_sparse_dots(X, ls, m, centers_t, dots, xraw, idx, val)
+        if raw:
+            for i in range(m):
+                rows[i] = ls + i
+            raw_split_dots(X, rows, m, 0, dense_cols, sparse_cols, dbuf, ct_dense, centers_t,
+                           dots, xraw, idx, val)
             if lazy:
                 xsq[:m] = xraw[:m]
             else:
@@ -219,7 +177,7 @@ def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, of
                 labels[s + i] = -1
                 continue
             xnorm = np.sqrt(xsq[i])
-            enorm = np.sqrt(xraw[i]) if sparse else xnorm
+            enorm = np.sqrt(xraw[i]) if raw else xnorm
             if lazy:
                 lab = nearest_of_row(buf[i], xnorm, enorm, dots[i], centers, csq, offset,
                                      off_err, cnorm, err_coef, X[ls + i], shift)
@@ -234,20 +192,22 @@ def _lloyd_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, of
             if want_sums:
                 w = weights[s + i]
                 weight_sums[lab] += w
-                _add_row(w, buf[i], sums[lab])
+                add_row(w, buf[i], sums[lab])
     return n_changed
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH, nogil=True)
 def _lloyd_parallel(pieces, blocks, r0, r1, shift, weights, centers, centers_t, csq, cnorm,
-                    err_coef, offset, off_err, sparse, labels, sqdist, sums, weight_sums,
-                    changed, chunk, want_sqdist, want_sums):  # pragma: no cover
+                    err_coef, offset, off_err, raw, dense_cols, sparse_cols, ct_dense, labels,
+                    sqdist, sums, weight_sums, changed, chunk, want_sqdist,
+                    want_sums):  # pragma: no cover
     # One round of pieces (see pixelmeans.cluster._rows): each block at most once.
     for p in prange(blocks.shape[0]):
         b = blocks[p]
         bs = b if want_sums else np.int64(0)
         changed[b] += _lloyd_block(pieces[np.int64(p)], shift, weights, centers, centers_t, csq, cnorm,
-                                   err_coef, offset, off_err, sparse, labels, sqdist, sums[bs],
+                                   err_coef, offset, off_err, raw, dense_cols, sparse_cols,
+                                   ct_dense, labels, sqdist, sums[bs],
                                    weight_sums[bs], r0[p], r1[p], chunk, want_sqdist, want_sums)
 
 
@@ -295,33 +255,6 @@ def _column_parallel(pieces, blocks, center, s1, s2, lo, hi):  # pragma: no cove
     for p in prange(blocks.shape[0]):
         b = blocks[p]
         _column_block(pieces[np.int64(p)], center, s1[b], s2[b], lo[b], hi[b])
-
-
-# The Lloyd pass can read only the nonzero entries of the rows instead of running one
-# gemm: each nonzero entry then costs a k-long multiply-add, which is slower per
-# multiply-add than a gemm but skips the zeros. Measured on MNIST with 2 cores
-# (predict of 60,000 rows), the gemm pass costs about k units and the sparse one
-# about 90 + 1.8 f k (f: fraction of nonzero entries, 0.19 on MNIST; 2.0 below, for a
-# margin): k = 256 0.090 s against 0.127 s, k = 100 0.060 s against 0.058 s,
-# k = 10 0.047 s against 0.018 s.
-_SPARSE_COST = 2.0
-_SPARSE_OVERHEAD = 90.0
-
-
-def nonzero_fraction(X) -> float:
-    """Fraction of nonzero entries in a fixed sample of about 1024 rows of ``X``
-    (an array or a :class:`~pixelmeans.cluster._rows.RowSource`)."""
-    rows = as_rows(X)
-    if rows.shape[0] * rows.shape[1] == 0:
-        return 1.0
-    sample = rows.sample(1024)
-    return float(np.count_nonzero(sample)) / sample.size
-
-
-def use_sparse_dots(nonzero: float, n_clusters: int) -> bool:
-    """Whether the Lloyd pass should read only the nonzero entries (a cost model:
-    the sparse pass wins on mostly-zero data with many centres, e.g. MNIST at k >= 146)."""
-    return n_clusters * (1.0 - _SPARSE_COST * nonzero) >= _SPARSE_OVERHEAD
 
 
 # ---------------------------------------------------------------------------
@@ -531,7 +464,7 @@ class LloydKernel:
 
     def __init__(self, X, sample_weight, shift, n_clusters, dtype):
         hold_data(self, X, sample_weight, shift, dtype)
-        self.nonzero_fraction = nonzero_fraction(X)
+        self.split = column_split(X, n_clusters)
         self._alloc(n_clusters)
 
     def _alloc(self, k):
@@ -571,14 +504,8 @@ class LloydKernel:
             return StepSums(0, 0.0, self.sqdist, np.zeros((k, self.X.shape[1])), np.zeros(k))
         shifted, shifted_t, _ = prepare_centers(centers, self.dtype)
         csq, cnorm = center_norms(shifted)
-        sparse = use_sparse_dots(self.nonzero_fraction, k)
-        if sparse:
-            # v_j from the raw rows: ||c_j||^2 + 2 shift.c_j - 2 x_raw.c_j (see nearest_of_row)
-            s64 = self.shift.astype(np.float64)
-            offset = 2.0 * (shifted.astype(np.float64) @ s64)
-            off_err = 2.0 * dot_error_coef(self.X.shape[1], np.float64) * np.sqrt(s64 @ s64) * cnorm
-        else:
-            offset = off_err = np.zeros(k)
+        raw, dense_cols, sparse_cols, ct_dense, offset, off_err = raw_dot_args(
+            self.split, self.shift, shifted, shifted_t, cnorm)
         if want_sums:
             if self._sums is None:
                 self._sums = np.zeros((self.n_blocks, k, self.X.shape[1]))
@@ -590,7 +517,8 @@ class LloydKernel:
             sums, weight_sums = np.zeros((1, 1, 1)), np.zeros((1, 1))
         n, d = self.X.shape
         args = (self.shift, self.sample_weight, shifted, shifted_t, csq, cnorm,
-                self.err_coef, offset, off_err, sparse, labels, self.sqdist)
+                self.err_coef, offset, off_err, raw, dense_cols, sparse_cols, ct_dense, labels,
+                self.sqdist)
         changed = self._changed
         changed[:] = 0
 
