@@ -32,14 +32,16 @@ from pixelmeans.cluster._rows import as_rows
 __all__ = ["SPLIT_MIN_CLUSTERS", "add_row", "column_split", "raw_dot_args", "raw_split_dots"]
 
 #: One multiply-add of the entry-by-entry part costs about this many of the gemm's
-#: (``bench_dots.py``: 3 to 3.5 at k = 256 on one core). A column goes to the gemm
-#: when it is nonzero in at least ``1 / ENTRY_COST`` of the rows: there the gemm's
-#: ``k`` multiply-adds per row cost less than ``ENTRY_COST * k`` per nonzero entry.
+#: (at k = 256 on one core, InfiMNIST: the entries alone took 0.77 of the plain gemm's
+#: time for 0.24 of its multiply-adds). A column goes to the gemm when it is nonzero
+#: in at least ``1 / ENTRY_COST`` of the rows: there the gemm's ``k`` multiply-adds
+#: per row cost less than ``ENTRY_COST * k`` per nonzero entry.
 ENTRY_COST = 3.2
 
 #: The split pays from about this many centres on; below, a row's gemm is short and
-#: the per-entry overhead dominates (``bench_dots.py``: k = 64 took 1.4 times the plain
-#: gemm, k = 100 and 128 about 0.8, k = 256 0.64), and a fit gains little.
+#: the per-entry overhead dominates. ``bench_dots.py`` on 50,000 InfiMNIST images, one
+#: thread, split over plain gemm: k = 64 1.23, k = 100 0.91, k = 128 0.84, k = 256
+#: 0.61, k = 512 0.50.
 SPLIT_MIN_CLUSTERS = 128
 
 #: Only data whose split is predicted to need at most this fraction of the plain
