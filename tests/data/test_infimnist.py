@@ -1,6 +1,8 @@
 """The InfiMNIST generator: every image a pure function of (source, copy, seed); the
 chunked store: written once, verified by content, loaded as the generator made it."""
 
+import mmap
+
 import numba
 import numpy as np
 import pytest
@@ -117,10 +119,26 @@ def test_rows_read_from_the_chunk_files_are_zarr_s_rows(sources, tmp_path):
         np.testing.assert_array_equal(direct[lo:hi], stored[lo:hi])
         np.testing.assert_array_equal(direct_labels[lo:hi], stored_labels[lo:hi])
     np.testing.assert_array_equal(direct[-5:], stored[2195:2200])  # the head's end, not the store's
+    # Rows within one chunk are its file mapped into memory, privately: writing to them
+    # changes neither the file nor the next read.
+    inside = direct[1200:1900]
+    owner = inside
+    while isinstance(owner, np.ndarray):
+        owner = owner.base
+    assert isinstance(owner, memoryview) and isinstance(owner.obj, mmap.mmap)
+    assert inside.flags.writeable
+    before = (path / "images" / "c" / "1" / "0" / "0").read_bytes()
+    inside[:] = 0
+    assert (path / "images" / "c" / "1" / "0" / "0").read_bytes() == before
+    np.testing.assert_array_equal(direct[1200:1900], stored[1200:1900])
+    copied = Head(stored, 2200, path / "images", mapped=False)
+    assert copied[1200:1900].base is None
+    np.testing.assert_array_equal(copied[1200:1900], stored[1200:1900])
     # A chunk file that is not there reads as zarr reads it (the fill value).
     (path / "images" / "c" / "1" / "0" / "0").unlink()
     np.testing.assert_array_equal(direct[900:1100], stored[900:1100])
     assert not direct[1000:1100].any()
+    assert not direct[1000:1010].any()
 
 
 def test_fetch_then_load_by_name(tmp_path, monkeypatch, sources):
