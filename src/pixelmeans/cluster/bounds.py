@@ -218,7 +218,8 @@ def _bounded_block(X, shift, weights, centers, centers_t, csq, cnorm, err_coef, 
                 for j in range(k):
                     e = xs + csq[j] + offset[j] - 2.0 * np.float64(dots[t, j])
                     est[j] = e
-                    err[j] = 2.0 * err_coef * en * cnorm[j] + off_err[j] + REL_SLACK * csq[j] + slack
+                    err[j] = (2.0 * err_coef * en * cnorm[j] + off_err[j] + REL_SLACK * csq[j]
+                              + slack)
                     if e < est[b]:
                         b = j
                 reach = est[b] + err[b]
