@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run test bench clean browser
+.PHONY: run test bench clean browser fashion
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,13 @@ browser:
 	  echo "installing Debian's chromium for the report tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: $(VENV)/.test-installed browser
+# The Fashion-MNIST tests read Debian's dataset-fashion-mnist (30 MB), the offline source.
+fashion:
+	@test -d /usr/share/datasets/fashion-mnist || { \
+	  echo "installing Debian's dataset-fashion-mnist for the Fashion-MNIST tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null; }
+
+test: $(VENV)/.test-installed browser fashion
 	$(PY) -m pytest -q
 
 # KMeans against scikit-learn and faiss on full MNIST (README "Speed"); takes ~10 min
