@@ -2,12 +2,13 @@
 
 The cluster is a real ``LocalCluster`` of worker processes with one thread each on
 127.0.0.1; the single-process fit runs with as many threads as the cluster has
-workers. Two modes:
+workers, before the cluster starts (a cluster alive beside it, even idle, slows it).
+Three modes:
 
 * Full MNIST (60,000 x 784 uint8, the default): the same start for all (greedy
   k-means++ in one process, seed 0), to convergence at tol 1e-4, ``--repeat`` times
-  (one process and the cluster in turn, the cluster started once; medians reported,
-  with the load average of the machine around each run); dask-ml runs a fixed number
+  in one process, then as many times on the cluster (medians and their ratio
+  reported, with the load average of the machine around each run); dask-ml runs a fixed number
   of steps (``--daskml-steps``), since it is far slower, and its time per step is
   reported.
 * ``--infimnist N``: the first N images of the cached InfiMNIST store (the cluster's
@@ -46,9 +47,7 @@ def _timed(fit):
                    "load_after": os.getloadavg()[0]}
 
 
-def mnist(args, client, out):
-    import dask.array as da
-
+def mnist_single(args, out):
     from pixelmeans import KMeans, load_dataset
     from pixelmeans.cluster.init import kmeans_plusplus
 
@@ -56,27 +55,35 @@ def mnist(args, client, out):
     init, _ = kmeans_plusplus(X, args.k, random_state=0)
     out["n"] = int(X.shape[0])
     KMeans(args.k, init=init, max_iter=2).fit(X[:2000])  # compile outside the timing
+    runs = []
+    for _ in range(args.repeat):
+        one, timing = _timed(lambda: KMeans(args.k, init=init, tol=1e-4).fit(X))
+        runs.append(dict(timing, n_iter=one.n_iter_, inertia=one.inertia_))
+        print("single_process", runs[-1], flush=True)
+    out["single_process"] = runs
+    return X, init, one
+
+
+def mnist_cluster(args, client, out, X, init, one):
+    import dask.array as da
+
+    from pixelmeans import KMeans
+
     Xd = da.from_array(X, chunks=(-(-X.shape[0] // args.chunks), -1)).persist()
     KMeans(args.k, init=init, max_iter=2).fit(Xd)  # workers compile / load the kernels
     runs = []
     for _ in range(args.repeat):
-        one, single = _timed(lambda: KMeans(args.k, init=init, tol=1e-4).fit(X))
-        many, dask = _timed(lambda: KMeans(args.k, init=init, tol=1e-4).fit(Xd))
-        run = {"single_process": dict(single, n_iter=one.n_iter_, inertia=one.inertia_),
-               "pixelmeans_dask": dict(
-                   dask, n_iter=many.n_iter_, inertia=many.inertia_,
-                   labels_equal=bool(np.array_equal(many.labels_, one.labels_)),
-                   centers_equal=bool(np.array_equal(many.cluster_centers_,
-                                                     one.cluster_centers_))),
-               "ratio": dask["seconds"] / single["seconds"]}
-        print(run, flush=True)
-        runs.append(run)
-    out["runs"] = runs
-    out["median"] = {
-        "single_process_seconds": float(np.median([r["single_process"]["seconds"] for r in runs])),
-        "pixelmeans_dask_seconds": float(np.median([r["pixelmeans_dask"]["seconds"]
-                                                    for r in runs])),
-        "ratio": float(np.median([r["ratio"] for r in runs]))}
+        many, timing = _timed(lambda: KMeans(args.k, init=init, tol=1e-4).fit(Xd))
+        runs.append(dict(timing, n_iter=many.n_iter_, inertia=many.inertia_,
+                         labels_equal=bool(np.array_equal(many.labels_, one.labels_)),
+                         centers_equal=bool(np.array_equal(many.cluster_centers_,
+                                                           one.cluster_centers_))))
+        print("pixelmeans_dask", runs[-1], flush=True)
+    out["pixelmeans_dask"] = runs
+    single = float(np.median([r["seconds"] for r in out["single_process"]]))
+    dask = float(np.median([r["seconds"] for r in runs]))
+    out["median"] = {"single_process_seconds": single, "pixelmeans_dask_seconds": dask,
+                     "ratio": dask / single}
     print("median", out["median"], flush=True)
     if args.daskml_steps:
         from dask_ml.cluster import KMeans as DaskMLKMeans
@@ -91,9 +98,7 @@ def mnist(args, client, out):
 
 
 def _infimnist(args):
-    """The first N InfiMNIST images in memory and on the cluster, and k of them as the start."""
-    import dask.array as da
-
+    """The first N InfiMNIST images in memory, their zarr store, and k of them as the start."""
     from pixelmeans.data.infimnist import open_infimnist
 
     n = args.infimnist
@@ -102,82 +107,103 @@ def _infimnist(args):
     X = np.asarray(images[:n]).reshape(n, -1)
     rng = np.random.default_rng(0)
     init = X[np.sort(rng.choice(n, args.k, replace=False))].astype(np.float32)
+    return X, store, init
+
+
+def _infimnist_on_cluster(args, store):
+    """The same images on the cluster: the workers read them from the store."""
+    import dask.array as da
+
+    n = args.infimnist
     rows = -(-n // args.chunks)
-    Xd = da.from_zarr(store)[:n].reshape(n, -1).rechunk((rows, -1)).persist()
-    return X, Xd, init
+    return da.from_zarr(store)[:n].reshape(n, -1).rechunk((rows, -1)).persist()
 
 
-def infimnist_converge(args, client, out):
+def infimnist_converge_single(args, out):
+    from pixelmeans import KMeans
+
+    X, store, init = _infimnist(args)
+    out["n"] = X.shape[0]
+    out["max_iter"] = args.max_iter
+    KMeans(args.k, init=init, max_iter=1).fit(X[:2000])  # compile outside the timing
+    one, timing = _timed(lambda: KMeans(args.k, init=init, max_iter=args.max_iter,
+                                        tol=1e-4).fit(X))
+    out["single_process"] = dict(timing, n_iter=int(one.n_iter_),
+                                 converged=bool(one.converged_), inertia=float(one.inertia_))
+    print("single_process", out["single_process"], flush=True)
+    return X, store, init, one.labels_
+
+
+def infimnist_converge_cluster(args, client, out, X, store, init, labels):
     from dask_ml.cluster import KMeans as DaskMLKMeans
 
     from pixelmeans import KMeans
 
-    X, Xd, init = _infimnist(args)
-    out["n"] = X.shape[0]
-    out["max_iter"] = args.max_iter
-    KMeans(args.k, init=init, max_iter=1).fit(X[:2000])  # compile outside the timing
-    KMeans(args.k, init=init, max_iter=1).fit(Xd[:2000])
-    converged = {}
-    for name, data in (("single_process", X), ("pixelmeans_dask", Xd)):
-        model, timing = _timed(lambda: KMeans(args.k, init=init, max_iter=args.max_iter,
-                                              tol=1e-4).fit(data))
-        converged[name] = model
-        out[name] = dict(timing, n_iter=int(model.n_iter_), converged=bool(model.converged_),
-                         inertia=float(model.inertia_))
-        print(name, out[name], flush=True)
-    out["pixelmeans_dask"]["labels_equal"] = bool(np.array_equal(
-        converged["pixelmeans_dask"].labels_, converged["single_process"].labels_))
-    out["pixelmeans_dask"]["overhead"] = (out["pixelmeans_dask"]["seconds"]
-                                          / out["single_process"]["seconds"])
-    del converged
+    Xd = _infimnist_on_cluster(args, store)
+    KMeans(args.k, init=init, max_iter=1).fit(Xd[:2000])  # workers compile / load the kernels
+    many, timing = _timed(lambda: KMeans(args.k, init=init, max_iter=args.max_iter,
+                                         tol=1e-4).fit(Xd))
+    out["pixelmeans_dask"] = dict(
+        timing, n_iter=int(many.n_iter_), converged=bool(many.converged_),
+        inertia=float(many.inertia_), labels_equal=bool(np.array_equal(many.labels_, labels)),
+        overhead=timing["seconds"] / out["single_process"]["seconds"])
+    print("pixelmeans_dask", out["pixelmeans_dask"], flush=True)
+    del many
 
     Xf = Xd.astype(np.float32).persist()  # dask-ml wants floats
-    _, many = _timed(lambda: DaskMLKMeans(n_clusters=args.k, init=init, max_iter=args.steps,
-                                          tol=0.0).fit(Xf))
-    _, one = _timed(lambda: DaskMLKMeans(n_clusters=args.k, init=init, max_iter=1,
-                                         tol=0.0).fit(Xf))
-    per_step = (many["seconds"] - one["seconds"]) / (args.steps - 1)
+    _, steps_timing = _timed(lambda: DaskMLKMeans(n_clusters=args.k, init=init,
+                                                  max_iter=args.steps, tol=0.0).fit(Xf))
+    _, one_timing = _timed(lambda: DaskMLKMeans(n_clusters=args.k, init=init, max_iter=1,
+                                                tol=0.0).fit(Xf))
+    per_step = (steps_timing["seconds"] - one_timing["seconds"]) / (args.steps - 1)
     steps = out["pixelmeans_dask"]["n_iter"]
-    out["dask_ml"] = {f"{args.steps}_steps": many, "1_step": one,
+    out["dask_ml"] = {f"{args.steps}_steps": steps_timing, "1_step": one_timing,
                       "seconds_per_step_after_the_first": per_step,
                       "projected_seconds_to_the_same_steps":
-                          one["seconds"] + per_step * (steps - 1)}
+                          one_timing["seconds"] + per_step * (steps - 1)}
     out["dask_ml_projected_over_pixelmeans_dask"] = (
         out["dask_ml"]["projected_seconds_to_the_same_steps"] / out["pixelmeans_dask"]["seconds"])
     print("dask-ml", out["dask_ml"], flush=True)
 
 
-def infimnist_per_step(args, client, out):
+def _per_step(args, out, name, fit):
+    model, many = _timed(lambda: fit(args.steps))
+    _, one = _timed(lambda: fit(1))
+    out[name] = {f"{args.steps}_steps": many, "1_step": one,
+                 "seconds_per_step_after_the_first":
+                     (many["seconds"] - one["seconds"]) / (args.steps - 1)}
+    print(name, out[name], flush=True)
+    return model
+
+
+def infimnist_per_step_single(args, out):
+    from pixelmeans import KMeans
+
+    X, store, init = _infimnist(args)
+    out["n"] = X.shape[0]
+    KMeans(args.k, init=init, max_iter=1).fit(X[:2000])  # compile outside the timing
+    mine = _per_step(args, out, "single_process",
+                     lambda s: KMeans(args.k, init=init, max_iter=s, tol=0.0).fit(X))
+    return X, store, init, mine
+
+
+def infimnist_per_step_cluster(args, client, out, X, store, init, mine):
     from dask_ml.cluster import KMeans as DaskMLKMeans
 
     from pixelmeans import KMeans
 
-    X, Xd, init = _infimnist(args)
-    n = X.shape[0]
+    Xd = _infimnist_on_cluster(args, store)
     Xf = Xd.astype(np.float32).persist()  # dask-ml wants floats
-    out["n"] = n
-
-    fits = {
-        "single_process": lambda s: KMeans(args.k, init=init, max_iter=s, tol=0.0).fit(X),
-        "pixelmeans_dask": lambda s: KMeans(args.k, init=init, max_iter=s, tol=0.0).fit(Xd),
-        "dask_ml": lambda s: DaskMLKMeans(n_clusters=args.k, init=init, max_iter=s,
-                                          tol=0.0).fit(Xf),
-    }
-    KMeans(args.k, init=init, max_iter=1).fit(X[:2000])  # compile outside the timing
-    KMeans(args.k, init=init, max_iter=1).fit(Xd[:2000])
-    models = {}
-    for name, fit in fits.items():
-        models[name], many = _timed(lambda: fit(args.steps))
-        _, one = _timed(lambda: fit(1))
-        out[name] = {f"{args.steps}_steps": many, "1_step": one,
-                     "seconds_per_step_after_the_first":
-                         (many["seconds"] - one["seconds"]) / (args.steps - 1)}
-        print(name, out[name], flush=True)
+    KMeans(args.k, init=init, max_iter=1).fit(Xd[:2000])  # workers compile / load the kernels
+    _per_step(args, out, "pixelmeans_dask",
+              lambda s: KMeans(args.k, init=init, max_iter=s, tol=0.0).fit(Xd))
+    theirs = _per_step(args, out, "dask_ml",
+                       lambda s: DaskMLKMeans(n_clusters=args.k, init=init, max_iter=s,
+                                              tol=0.0).fit(Xf))
     # Same start, same steps: the same centres (up to float32 sums in dask-ml), and the
     # inertia of dask-ml's centres, computed exactly here.
     from pixelmeans.cluster.kernels import labels_inertia
 
-    mine, theirs = models["single_process"], models["dask_ml"]
     theirs_inertia = labels_inertia(X, np.asarray(theirs.cluster_centers_, np.float64))[1]
     out[f"after_{args.steps}_steps"] = {
         "max_centre_difference": float(np.abs(np.asarray(theirs.cluster_centers_, np.float64)
@@ -215,16 +241,19 @@ def main(argv=None):
         out["provenance"]["versions"][name] = metadata.version(name)
     numba.set_num_threads(min(args.workers, numba.config.NUMBA_NUM_THREADS))
     out["single_process_threads"] = numba.get_num_threads()
+    single, on_cluster = (
+        (infimnist_converge_single, infimnist_converge_cluster)
+        if args.infimnist and args.converge
+        else (infimnist_per_step_single, infimnist_per_step_cluster) if args.infimnist
+        else (mnist_single, mnist_cluster))
+    # One process first, with no cluster alive: idle workers and the scheduler's
+    # periodic work take CPU from the fit beside them (20 % here, once 2x).
+    state = single(args, out)
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                            host="127.0.0.1", dashboard_address=None)
     client = Client(cluster)
     try:
-        if args.infimnist and args.converge:
-            infimnist_converge(args, client, out)
-        elif args.infimnist:
-            infimnist_per_step(args, client, out)
-        else:
-            mnist(args, client, out)
+        on_cluster(args, client, out, *state)
     finally:
         client.close()
         cluster.close()
