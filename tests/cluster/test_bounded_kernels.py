@@ -193,8 +193,13 @@ def test_auto_chooses_by_shape():
     assert L.choose_kernel("auto", 1, 784, 60000) is K.LloydKernel
     assert L.choose_kernel("auto", 10, 2, 50) is K.LloydKernel  # tiny: bounds do not pay
     assert L.choose_kernel("auto", 10, 784, 60000).name == "elkan"
-    assert L.choose_kernel("auto", L.AUTO_ELKAN_MAX_K, 784, 60000).name == "elkan"
-    assert L.choose_kernel("auto", 256, 784, 60000).name == "yinyang"  # bounded memory
+    assert L.choose_kernel("auto", 256, 784, 1_000_000).name == "elkan"  # 1.02e9 bytes
+    # Elkan's n x k float32 bounds stay within the budget, whatever n: Yinyang beyond.
+    fits = L.AUTO_ELKAN_BYTES // (4 * 256)
+    assert L.choose_kernel("auto", 256, 784, fits).name == "elkan"
+    assert L.choose_kernel("auto", 256, 784, fits + 1).name == "yinyang"
+    assert L.choose_kernel("auto", 256, 784, 8_100_000).name == "yinyang"
+    assert L.choose_kernel("auto", 10, 784, 8_100_000).name == "elkan"  # 0.32 GB
     for name in ["lloyd", *BOUNDED]:
         assert L.choose_kernel(name, 10, 784, 60000) is L.KERNELS[name]
 
