@@ -220,8 +220,8 @@ callable, default="k-means++"
     algorithm : {"auto", "lloyd", "hamerly", "yinyang", "elkan"}, default="auto"
         Step kernel. All kernels give the same labels at every step (Lloyd's); they
         differ in speed and memory. "auto" chooses by the shape of the problem: Lloyd
-        for tiny problems, Elkan up to 64 clusters, Yinyang above (see
-        :func:`pixelmeans.cluster.lloyd.choose_kernel`).
+        for tiny problems, Elkan while its ``n x k`` float32 bounds fit in 1 GiB,
+        Yinyang beyond (see :func:`pixelmeans.cluster.lloyd.choose_kernel`).
     copy_x : bool, default=True
         Accepted for compatibility with scikit-learn. pixelmeans never modifies nor
         copies dense ``X`` (the data is centred chunk by chunk inside the kernels),

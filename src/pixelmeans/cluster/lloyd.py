@@ -73,10 +73,11 @@ KERNELS = {"lloyd": LloydKernel, "hamerly": HamerlyKernel, "yinyang": YinyangKer
 AUTO_LLOYD_WORK = 2**21
 #: "auto" uses Elkan (a lower bound per point and centre: ``n x k`` float32) while
 #: those bounds take at most this many bytes, Yinyang (``ceil(k / 10)`` groups, at most
-#: 64, per point) above. Elkan was the faster at every size measured (full MNIST,
-#: k = 100: 2.4 s against 3.1 s; 1,000,000 InfiMNIST images, k = 256, 300 steps: 144 s
-#: against 257 s), so only its memory limits it: the budget keeps a fit at the data
-#: plus at most 1 GiB of bounds, whatever ``n``.
+#: 64, per point) above. Elkan was the faster at every size measured
+#: (``benchmarks/bench_kernels.py``: full MNIST, k = 100, 2.57 s against 3.16 s;
+#: 1,000,000 InfiMNIST images, k = 256, 300 steps, 127 s against 161 s), so only its
+#: memory limits it: the budget keeps a fit at the data plus at most 1 GiB of bounds,
+#: whatever ``n``.
 AUTO_ELKAN_BYTES = 2**30
 
 
