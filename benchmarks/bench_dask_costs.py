@@ -4,7 +4,8 @@ model in docs/distributed.md ("Cost model"), and its predictions.
 (a) Compute, on one thread, in this process (the code a worker runs, without Dask):
     ``ChunkState.step`` on ``--rows`` InfiMNIST images (uint8, d = 784, from the
     cached store) at k = ``--k``: a Lloyd step (every point against every centre), the
-    steps of a Yinyang fit (the kernel "auto" runs at k = 256) from ``--k`` random rows
+    steps of a Yinyang fit (the kernel "auto" runs at k = 256 for the 10^8 and 10^9
+    images modelled, where Elkan's bounds would pass 1 GiB) from ``--k`` random rows
     to tol 1e-4 or ``--fit-steps`` steps (the last steps move few points), and the
     fixed part of a chunk's step (the same steps on a chunk of 100 rows).
 (b) Overhead, on a real ``LocalCluster`` of 2 worker processes x 1 thread on 127.0.0.1:
